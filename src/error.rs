@@ -1,0 +1,223 @@
+//! One error type for the whole library.
+//!
+//! Every failure carries a [`ErrorKind`] that a caller (or the C ABI) can branch on, a message for
+//! people, and the context an operator needs to find the fault: the source name, the URL with any
+//! credentials removed, the HTTP status and how many attempts were made.
+
+use std::fmt;
+
+/// What went wrong, in groups a caller can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A caller passed an argument that cannot be used (empty id, bad URL, bad option).
+    InvalidArgument,
+    /// A version string is not a NuGet version.
+    InvalidVersion,
+    /// A version range string is not a NuGet version range.
+    InvalidRange,
+    /// A target framework moniker cannot be parsed.
+    InvalidFramework,
+    /// The feed answered that the package, version or resource does not exist (HTTP 404).
+    NotFound,
+    /// The feed answered with an HTTP status that is neither success nor 404.
+    HttpStatus,
+    /// The connection failed: DNS, refused, reset, TLS.
+    Network,
+    /// A connect, read or overall deadline passed.
+    Timeout,
+    /// A response or package is bigger than the configured limit.
+    TooLarge,
+    /// A feed answered with something that breaks the NuGet protocol (bad JSON, missing field).
+    Protocol,
+    /// A `.nupkg` or `.nuspec` is not valid (bad zip, no nuspec, unsafe entry names).
+    InvalidPackage,
+    /// A local file could not be read or written.
+    Io,
+}
+
+impl ErrorKind {
+    /// A short lowercase name, stable across releases, used in messages and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::InvalidVersion => "invalid version",
+            ErrorKind::InvalidRange => "invalid version range",
+            ErrorKind::InvalidFramework => "invalid framework",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::HttpStatus => "http status",
+            ErrorKind::Network => "network error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::TooLarge => "too large",
+            ErrorKind::Protocol => "protocol error",
+            ErrorKind::InvalidPackage => "invalid package",
+            ErrorKind::Io => "i/o error",
+        }
+    }
+}
+
+/// An error with its kind and the context it happened in.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    source_name: Option<String>,
+    url: Option<String>,
+    status: Option<u16>,
+    attempts: u32,
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Creates an error of `kind` with a message that says what was wrong.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            source_name: None,
+            url: None,
+            status: None,
+            attempts: 0,
+        }
+    }
+
+    /// Adds the URL the error happened at; user info (credentials) is removed first.
+    pub fn with_url(mut self, url: &str) -> Self {
+        self.url = Some(strip_credentials(url));
+        self
+    }
+
+    /// Adds the name (or URL) of the package source the error happened at.
+    pub fn with_source(mut self, source: &str) -> Self {
+        self.source_name = Some(strip_credentials(source));
+        self
+    }
+
+    /// Adds the HTTP status the server answered with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Records how many attempts were made before giving up.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// Prefixes the message with more context, keeping kind, URL and status.
+    pub fn context(mut self, context: impl fmt::Display) -> Self {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message without the context fields.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The source the error happened at, if known.
+    pub fn source_name(&self) -> Option<&str> {
+        self.source_name.as_deref()
+    }
+
+    /// The URL the error happened at, credentials removed, if known.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// How many attempts were made (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// True when the feed said the thing does not exist: a result, not a failure.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.message)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(url) = &self.url {
+            write!(f, " [url: {url}]")?;
+        }
+        if let Some(source) = &self.source_name {
+            write!(f, " [source: {source}]")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " [after {} attempts]", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        let kind = match err.kind() {
+            std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
+            _ => ErrorKind::Io,
+        };
+        Error::new(kind, err.to_string())
+    }
+}
+
+/// Removes `user:password@` from a URL so that it can be shown and logged.
+pub fn strip_credentials(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..authority_start], &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_stripped_from_urls() {
+        assert_eq!(
+            strip_credentials("https://user:s3cret@feed.example/v3/index.json"),
+            "https://feed.example/v3/index.json"
+        );
+        assert_eq!(strip_credentials("http://h/a@b"), "http://h/a@b");
+        assert_eq!(strip_credentials("not a url"), "not a url");
+    }
+
+    #[test]
+    fn display_names_url_status_and_source() {
+        let err = Error::new(ErrorKind::HttpStatus, "GET failed")
+            .with_url("https://u:p@h/x")
+            .with_status(503)
+            .with_source("corp")
+            .with_attempts(3);
+        assert_eq!(
+            err.to_string(),
+            "http status: GET failed (HTTP 503) [url: https://h/x] [source: corp] [after 3 attempts]"
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! rnuget: a blocking NuGet client library.
+//!
+//! It reads NuGet V3 feeds (service index, registration, flat container, search, autocomplete),
+//! parses versions, ranges and frameworks exactly as NuGet.Client does, reads `.nupkg` files, and
+//! offers all of it to C through the `rnuget-ffi` crate.
+//!
+//! ```text
+//! Client -> RepositoryManager -> SourceRepository -> Provider (protocol::v3) -> http -> network
+//! ```
+//!
+//! Beside that flow: [`version`], [`framework`], [`package`] and [`error`].
+
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod demo;
+pub mod error;
+pub mod framework;
+pub mod http;
+pub mod package;
+pub mod protocol;
+pub mod repository;
+pub mod version;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,11 @@
+//! The one integration-test binary: conformance against NuGet.Client's own answers in
+//! `../shared/oracle`, real captures from `../shared/corpus` served on loopback, and the client.
+
+mod support;
+
+mod client;
+mod frameworks_oracle;
+mod packages_oracle;
+mod v3_corpus;
+mod v3_registrations_oracle;
+mod versioning_oracle;

@@ -67,6 +67,9 @@ pub fn origin(url: &str) -> Option<Origin> {
     let authority = &url[start..end];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
     let (host, port) = split_host_port(host_port);
+    if host.is_empty() {
+        return None;
+    }
     let port = port.or(match scheme.as_str() {
         "http" => Some(80),
         "https" => Some(443),
@@ -289,6 +292,7 @@ mod tests {
         );
         assert_ne!(origin("http://h/").unwrap(), origin("https://h/").unwrap());
         assert_eq!(origin("[::1]"), None);
+        assert_eq!(origin("http://///bad url"), None);
         assert_eq!(origin("http://[::1]:9/").unwrap().port, Some(9));
     }
 

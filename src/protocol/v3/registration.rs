@@ -30,6 +30,16 @@ pub fn index_url(base: &str, id: &str) -> String {
     )
 }
 
+/// `{base}/{id-lower}/{version-lower}.json` with the normalized version.
+pub fn leaf_url(base: &str, id: &str, version: &NuGetVersion) -> String {
+    format!(
+        "{}/{}/{}.json",
+        base.trim_end_matches('/'),
+        id.to_lowercase(),
+        version.to_normalized_string().to_lowercase()
+    )
+}
+
 /// Which versions a registration read keeps.
 #[derive(Debug, Clone, Copy)]
 pub enum Wanted<'a> {

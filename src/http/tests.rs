@@ -291,7 +291,9 @@ impl log::Log for Capture {
     }
     fn log(&self, record: &log::Record) {
         if self.enabled(record.metadata()) {
-            LINES.lock().push(format!("{} {}", record.level(), record.args()));
+            LINES
+                .lock()
+                .push(format!("{} {}", record.level(), record.args()));
         }
     }
     fn flush(&self) {}
@@ -316,6 +318,12 @@ fn one_debug_line_per_request_without_credentials() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     let line = &lines[0];
     assert!(line.starts_with("DEBUG GET http://127.0.0.1:"), "{line}");
-    assert!(line.contains(" 200 7 bytes ") && line.ends_with(" ms"), "{line}");
-    assert!(!line.contains("s3cret") && !line.contains("SECRETSIG"), "{line}");
+    assert!(
+        line.contains(" 200 7 bytes ") && line.ends_with(" ms"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("s3cret") && !line.contains("SECRETSIG"),
+        "{line}"
+    );
 }

@@ -99,6 +99,50 @@ pub fn with_credentials_of(source: &str, url: &str) -> Option<String> {
     ))
 }
 
+/// Query parameters whose values are secrets (signed-URL signatures, tokens, keys).
+const SECRET_PARAMETERS: &[&str] = &[
+    "sig",
+    "signature",
+    "token",
+    "access_token",
+    "code",
+    "key",
+    "apikey",
+    "api-key",
+    "api_key",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+];
+
+/// A URL fit for logs and messages: no `user:password@`, and the values of query parameters
+/// that carry secrets (`sig=`, `token=`, ...) replaced by `***`.
+pub fn loggable(url: &str) -> String {
+    let stripped = crate::error::strip_credentials(url);
+    let Some((head, query)) = stripped.split_once('?') else {
+        return stripped;
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let masked: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) => {
+                format!("{name}=***")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    let mut out = format!("{head}?{}", masked.join("&"));
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
 /// The URL without its `#fragment`, which is never sent to a server.
 pub fn without_fragment(url: &str) -> &str {
     url.split_once('#').map_or(url, |(before, _)| before)
@@ -278,6 +322,18 @@ mod tests {
         assert_eq!(
             with_credentials_of("https://feed.example/", "https://feed.example/x"),
             None
+        );
+    }
+
+    #[test]
+    fn loggable_urls_hide_credentials_and_signatures() {
+        assert_eq!(
+            loggable("https://u:p@blob.example/p.nupkg?sv=2020&SIG=abc%3D&se=1#x"),
+            "https://blob.example/p.nupkg?sv=2020&SIG=***&se=1#x"
+        );
+        assert_eq!(
+            loggable("http://h/q?q=json&take=20"),
+            "http://h/q?q=json&take=20"
         );
     }
 

@@ -4,6 +4,8 @@
 //! The check for a row is chosen by the row's endpoint column alone, so a new capture of a
 //! known kind is checked with no code change; a V3 kind this test does not know fails it.
 
+mod cases;
+
 use std::path::Path;
 
 use rnuget::protocol::v3::V3Provider;

@@ -35,6 +35,8 @@ pub(super) fn read<R: Read + Seek>(reader: R, label: &str) -> Result<Archive> {
             format!("not a readable zip archive (central directory: {err})"),
         )
     })?;
+    // TODO(duplicate-entries): NuGet lists both entries of a duplicated name; the zip crate keeps
+    // one, so rnuget refuses such archives instead (which also closes a known zip ambiguity).
     if zip.has_duplicate_names() {
         return Err(invalid(
             label,

@@ -112,6 +112,8 @@ impl<'a, 'i> Metadata<'a, 'i> {
     }
 
     /// `GetLicenseMetadata`: `None` without a `<license>` or with a type NuGet does not know.
+    // TODO(license-expression): the SPDX expression is not parsed, so NuGet's warnings about
+    // non-standard identifiers or `UNLICENSED` are not reported.
     pub fn license(&self) -> Option<LicenseMetadata> {
         let node = xml::child(self.node, "license")?;
         let kind = license_kind(xml::attribute(node, "type")?.trim())?;

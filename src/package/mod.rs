@@ -39,6 +39,7 @@ use crate::framework::NuGetFramework;
 use crate::{Error, ErrorKind, Result};
 
 /// An opened, validated `.nupkg`.
+// TODO(extraction): the archive is not kept open, so entries cannot be read or extracted yet.
 #[derive(Debug)]
 pub struct PackageReader {
     label: String,

@@ -87,6 +87,7 @@ impl Nuspec {
     }
 }
 
+// TODO(framework-references): `<frameworkReferences>` and `<contentFiles>` are not read yet.
 fn read(metadata: &Metadata) -> Result<Nuspec> {
     let id = metadata
         .element_text("id")

@@ -13,6 +13,8 @@ fn invalid(label: &str, why: impl std::fmt::Display) -> Error {
 }
 
 /// Decodes manifest bytes: UTF-8 (with or without a byte-order mark) or UTF-16 with one.
+// TODO(xml-encodings): an `encoding="windows-1252"` (or other) declaration without a BOM is
+// read as UTF-8, where .NET would honour it; no corpus package needs it.
 pub(super) fn decode(bytes: &[u8], label: &str) -> Result<String> {
     let utf16 = |chunks: std::slice::ChunksExact<'_, u8>, big_endian: bool| {
         let units = chunks.map(|c| {

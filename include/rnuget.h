@@ -1,3 +1,37 @@
+/*
+ * rnuget: a blocking NuGet client library (versions, ranges, V3 feeds, packages), C API.
+ *
+ * Conventions shared by every function; each function's comment then says, in this order, what
+ * it does, who owns the result and which function frees it, what NULL does, how long pointers
+ * stay valid, and what may run on other threads.
+ *
+ * Status. Every fallible function returns an rnuget_status: RNUGET_OK (0) or an error code with
+ *   an explicit number, grouped by origin (1xx arguments, 2xx network, 3xx HTTP, 4xx protocol,
+ *   5xx package, 6xx local I/O, 9xx internal). Numbers are never reused. rnuget_status_name()
+ *   gives a code's name.
+ * Last error. Every function that returns an rnuget_status records, on the calling thread only,
+ *   either "no error" (success) or the error: rnuget_last_error_message() (with the URL, HTTP
+ *   status and source written out), _status(), _http_status(), _url(), _source(). Accessors and
+ *   _free functions leave it unchanged.
+ * Ownership. Whatever rnuget hands out through an out-parameter belongs to the caller and is
+ *   released by exactly one function, each accepting NULL:
+ *     char *           (normalized strings, JSON documents)   rnuget_string_free
+ *     rnuget_buffer *  (package bytes)                        rnuget_buffer_free
+ *     rnuget_version * / rnuget_range * / rnuget_client_options * / rnuget_client *
+ *                                                             rnuget_<type>_free
+ *   A function returning `const char *` directly returns a string owned by the library: never
+ *   free it. Out-parameters are reset (NULL, 0, false) first, so they hold nothing on failure.
+ * Strings in. NUL-terminated UTF-8, read during the call only; NULL is refused unless a function
+ *   says it is optional.
+ * Threads. Handles are thread-safe: one handle may be used from many threads at once. Only its
+ *   _free must not race with another use of it.
+ * Panics. A panic inside rnuget never crosses into C: the call returns RNUGET_ERR_PANIC.
+ * JSON. Documents are UTF-8 JSON text with snake_case field names; an absent optional value is
+ *   null, an absent list []. Versions are normalized strings ("1.0.0-beta"), ranges normalized
+ *   range strings ("[1.0.0, )"), frameworks short folder names ("netstandard2.0").
+ */
+
+
 #ifndef RNUGET_H
 #define RNUGET_H
 
@@ -9,12 +43,300 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+// The C ABI version this header describes. Compare it with `rnuget_abi_version()` at run time to
+// detect a library built from a different header.
+#define RNUGET_ABI_VERSION 1
+
+// The result of a call. `RNUGET_OK` (0) is success; anything else is a failure whose details
+// (message with URL, HTTP status and source) are in `rnuget_last_error_*` on the same thread.
+//
+// Groups: 1xx the caller's arguments, 2xx the network, 3xx the HTTP answer, 4xx the NuGet
+// protocol, 5xx package files, 6xx local I/O, 9xx faults inside rnuget.
+typedef enum rnuget_status {
+  // Success.
+  RNUGET_OK = 0,
+  // An argument cannot be used (empty id, bad URL, unknown mode or flag).
+  RNUGET_ERR_INVALID_ARGUMENT = 100,
+  // A pointer argument that must not be NULL was NULL.
+  RNUGET_ERR_NULL_ARGUMENT = 101,
+  // A string argument is not valid UTF-8.
+  RNUGET_ERR_INVALID_UTF8 = 102,
+  // A string is not a NuGet version.
+  RNUGET_ERR_INVALID_VERSION = 103,
+  // A string is not a NuGet version range.
+  RNUGET_ERR_INVALID_RANGE = 104,
+  // A string is not a target framework moniker.
+  RNUGET_ERR_INVALID_FRAMEWORK = 105,
+  // The connection failed: DNS, refused, reset, TLS.
+  RNUGET_ERR_NETWORK = 200,
+  // A connect, read or overall deadline passed.
+  RNUGET_ERR_TIMEOUT = 201,
+  // A response or package is larger than the configured limit.
+  RNUGET_ERR_TOO_LARGE = 202,
+  // The feed answered with an HTTP status that is neither success nor 404.
+  RNUGET_ERR_HTTP_STATUS = 300,
+  // The feed does not have the package, version or resource (HTTP 404): a result, not a fault.
+  RNUGET_ERR_NOT_FOUND = 301,
+  // The feed answered with something that breaks the NuGet protocol (bad JSON, missing field).
+  RNUGET_ERR_PROTOCOL = 400,
+  // A `.nupkg` or `.nuspec` is not valid (bad zip, no nuspec, unsafe entry names).
+  RNUGET_ERR_INVALID_PACKAGE = 500,
+  // A local file could not be read or written.
+  RNUGET_ERR_IO = 600,
+  // rnuget panicked; the panic was caught at the boundary and the call had no effect.
+  RNUGET_ERR_PANIC = 900,
+  // An error rnuget has no specific code for yet; the message says what it was.
+  RNUGET_ERR_INTERNAL = 901,
+} rnuget_status;
+
+// How much of two versions `rnuget_version_compare` looks at, as NuGet's `VersionComparison`.
+// Passed as a plain `int`, so an unknown number is an error, not undefined behaviour.
+typedef enum rnuget_version_comparison {
+  // Numbers and release label (case-insensitive); metadata ignored. NuGet's default.
+  RNUGET_COMPARE_DEFAULT = 0,
+  // Numbers only.
+  RNUGET_COMPARE_VERSION = 1,
+  // Numbers and release label.
+  RNUGET_COMPARE_VERSION_RELEASE = 2,
+  // Numbers, release label and metadata.
+  RNUGET_COMPARE_VERSION_RELEASE_METADATA = 3,
+} rnuget_version_comparison;
+
+// An immutable block of bytes owned by the library, such as a downloaded `.nupkg`. Read it with
+// `rnuget_buffer_data` and `rnuget_buffer_len`; release it with `rnuget_buffer_free`.
+typedef struct rnuget_buffer rnuget_buffer;
+
+// A parsed NuGet version range, possibly floating. Create it with `rnuget_range_parse`, release
+// it with `rnuget_range_free`. Immutable: any thread may use it at once.
+typedef struct rnuget_range rnuget_range;
+
+// A parsed NuGet version. Create it with `rnuget_version_parse`, release it with
+// `rnuget_version_free`. Immutable: any thread may use it at once.
+typedef struct rnuget_version rnuget_version;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
-// The version of the C ABI; bumped on any incompatible change.
+// Returns the version of the C ABI, bumped on any incompatible change (`RNUGET_ABI_VERSION`).
+//
+// Ownership: a plain value. NULL: no pointers. Threads: callable from any thread; it does not touch
+// the last error.
 uint32_t rnuget_abi_version(void);
+
+// Returns the version of the rnuget library as a NUL-terminated string such as `"0.1.0"`.
+//
+// Ownership: the string is static and owned by the library; never free it.
+// NULL: never returns NULL.
+// Lifetime: valid for as long as the library is loaded.
+// Threads: callable from any thread; it does not touch the last error.
+const char *rnuget_library_version(void);
+
+// Returns a pointer to the first byte of `buffer`.
+//
+// Ownership: the bytes belong to the buffer; do not free the pointer.
+// NULL: returns NULL when `buffer` is NULL (and may return a non-NULL dangling pointer for an
+// empty buffer, which must not be read).
+// Lifetime: valid until `rnuget_buffer_free(buffer)`.
+// Threads: the buffer is immutable; any thread may read it at once.
+const uint8_t *rnuget_buffer_data(const struct rnuget_buffer *buffer);
+
+// Returns the number of bytes in `buffer`.
+//
+// Ownership: a plain value. NULL: returns 0 when `buffer` is NULL.
+// Lifetime: `buffer` must be live for the call.
+// Threads: the buffer is immutable; any thread may read it at once.
+size_t rnuget_buffer_len(const struct rnuget_buffer *buffer);
+
+// Frees a buffer returned by rnuget.
+//
+// Ownership: takes back ownership; neither `buffer` nor its data pointer may be used afterwards.
+// NULL: `buffer` may be NULL; nothing happens.
+// Lifetime: `buffer` must come from rnuget and must not have been freed before.
+// Threads: must not race with another use of the same buffer; it does not touch the last error.
+void rnuget_buffer_free(struct rnuget_buffer *buffer);
+
+// Returns the message of the last error on this thread: what failed and why, with the URL
+// (credentials removed), the HTTP status and the source where there are any, e.g.
+// `"rnuget_client_get_version_metadata: not found: ... (HTTP 404) [url: http://...]"`.
+//
+// Ownership: the string belongs to the library; do not free it.
+// NULL: never returns NULL; the string is empty when the last call succeeded.
+// Lifetime: valid until the next rnuget call that returns an `rnuget_status` on this thread.
+// Threads: each thread has its own last error.
+const char *rnuget_last_error_message(void);
+
+// Returns the status of the last error on this thread, `RNUGET_OK` when the last call succeeded.
+//
+// Ownership: a plain value. NULL: no pointers. Threads: each thread has its own last error.
+enum rnuget_status rnuget_last_error_status(void);
+
+// Returns the HTTP status of the last error on this thread (e.g. 404 or 503), 0 when the error
+// did not come from an HTTP answer or the last call succeeded.
+//
+// Ownership: a plain value. NULL: no pointers. Threads: each thread has its own last error.
+uint16_t rnuget_last_error_http_status(void);
+
+// Returns the URL the last error on this thread happened at, with credentials removed.
+//
+// Ownership: the string belongs to the library; do not free it.
+// NULL: never returns NULL; the string is empty when there is no URL or no error.
+// Lifetime: valid until the next rnuget call that returns an `rnuget_status` on this thread.
+// Threads: each thread has its own last error.
+const char *rnuget_last_error_url(void);
+
+// Returns the package source (its name or URL, credentials removed) the last error on this thread
+// happened at.
+//
+// Ownership: the string belongs to the library; do not free it.
+// NULL: never returns NULL; the string is empty when there is no source or no error.
+// Lifetime: valid until the next rnuget call that returns an `rnuget_status` on this thread.
+// Threads: each thread has its own last error.
+const char *rnuget_last_error_source(void);
+
+// Parses `input` as a NuGet version range, floating ranges allowed
+// (`VersionRange.TryParse(s, allowFloating: true)`): `"1.0"` (at least 1.0), `"[1.0]"`,
+// `"[1.0, 2.0)"`, `"(, 3.0]"`, `"1.*"`, `"1.0.0-*"`, `"*-*"`, ...
+//
+// Ownership: on success `*out` receives a new handle; release it with `rnuget_range_free`.
+// NULL: `input` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on any failure `*out` is NULL.
+// Errors: `RNUGET_ERR_INVALID_UTF8`, `RNUGET_ERR_INVALID_RANGE` (the message quotes `input`).
+// Lifetime: `input` is read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_range_parse(const char *input, struct rnuget_range **out);
+
+// Frees a range handle.
+//
+// Ownership: takes back ownership; `range` must not be used afterwards.
+// NULL: `range` may be NULL; nothing happens.
+// Lifetime: `range` must come from `rnuget_range_parse` and not have been freed before.
+// Threads: must not race with another use of the same handle; it does not touch the last error.
+void rnuget_range_free(struct rnuget_range *range);
+
+// Writes the normalized form of `range` (`ToNormalizedString`), e.g. `"[1.0.0, )"` for `"1.0"`
+// and `"[1.0.0, 2.0.0)"` for `"[1.0,2.0)"`, into `*out`.
+//
+// Ownership: `*out` receives a new string; release it with `rnuget_string_free`.
+// NULL: `range` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
+// Lifetime: `range` must be live during the call; the string outlives it.
+// Threads: callable from any thread, also on a handle shared with other threads.
+enum rnuget_status rnuget_range_to_normalized_string(const struct rnuget_range *range, char **out);
+
+// Writes whether `version` is inside `range` into `*out`.
+//
+// Ownership: nothing is allocated.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is false.
+// Lifetime: both handles must be live during the call.
+// Threads: callable from any thread, also on handles shared with other threads.
+enum rnuget_status rnuget_range_satisfies(const struct rnuget_range *range,
+                                          const struct rnuget_version *version,
+                                          bool *out);
+
+// Picks the candidate NuGet would choose for `range` (`FindBestMatch`: the lowest satisfying
+// version, or the highest matching one for a floating range) among `count` version strings.
+// On success `*out_found` says whether any candidate fits and `*out_index` is the index of the
+// chosen one in `candidates` (0 when none fits).
+//
+// Ownership: nothing is allocated.
+// NULL: `range`, `out_found`, `out_index` or (when `count` > 0) `candidates` or any element NULL
+// gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_found` is false and `*out_index` 0.
+// Errors: `RNUGET_ERR_INVALID_VERSION` when a candidate is not a version (the message says
+// which), `RNUGET_ERR_INVALID_UTF8`.
+// Lifetime: `candidates` and its strings are read during the call only.
+// Threads: callable from any thread, also on a handle shared with other threads.
+enum rnuget_status rnuget_range_find_best_match(const struct rnuget_range *range,
+                                                const char *const *candidates,
+                                                size_t count,
+                                                bool *out_found,
+                                                size_t *out_index);
+
+// Returns the name of a status code, e.g. `"RNUGET_ERR_NOT_FOUND"` for 301, or
+// `"RNUGET_UNKNOWN_STATUS"` for a number that is not a status.
+//
+// `status` is a plain integer, so any value is safe to pass.
+// Ownership: the string is static; never free it.
+// NULL: never returns NULL.
+// Lifetime: valid for as long as the library is loaded.
+// Threads: callable from any thread; it does not touch the last error.
+const char *rnuget_status_name(int status);
+
+// Frees a string returned by rnuget through a `char **` out-parameter (normalized versions, JSON
+// documents). Strings from `rnuget_last_error_*`, `rnuget_status_name` and
+// `rnuget_library_version` belong to the library and must not be passed here.
+//
+// Ownership: takes back ownership of `text`; it must not be used afterwards.
+// NULL: `text` may be NULL; nothing happens.
+// Lifetime: `text` must come from rnuget and must not have been freed before.
+// Threads: callable from any thread; it does not touch the last error.
+void rnuget_string_free(char *text);
+
+// Parses `input` as a NuGet version with NuGet's lenient rules (`NuGetVersion.TryParse`: one to
+// four numbers, an optional `-release` label and `+metadata`), e.g. `"1.0"` or `"2.1.0-beta.1"`.
+//
+// Ownership: on success `*out` receives a new handle; release it with `rnuget_version_free`.
+// NULL: `input` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on any failure `*out` is NULL.
+// Errors: `RNUGET_ERR_INVALID_UTF8`, `RNUGET_ERR_INVALID_VERSION` (the message quotes `input`).
+// Lifetime: `input` is read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_version_parse(const char *input, struct rnuget_version **out);
+
+// Frees a version handle.
+//
+// Ownership: takes back ownership; `version` must not be used afterwards.
+// NULL: `version` may be NULL; nothing happens.
+// Lifetime: `version` must come from `rnuget_version_parse` and not have been freed before.
+// Threads: must not race with another use of the same handle; it does not touch the last error.
+void rnuget_version_free(struct rnuget_version *version);
+
+// Writes the normalized form of `version` (`ToNormalizedString`: at least three numbers, the
+// release label, no metadata), e.g. `"1.0.0-beta"` for `"1.0-beta+build.7"`, into `*out`.
+//
+// Ownership: `*out` receives a new string; release it with `rnuget_string_free`.
+// NULL: `version` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
+// Lifetime: `version` must be live during the call; the string outlives it.
+// Threads: callable from any thread, also on a handle shared with other threads.
+enum rnuget_status rnuget_version_to_normalized_string(const struct rnuget_version *version,
+                                                       char **out);
+
+// Writes the full form of `version` (`ToFullString`: normalized plus `+metadata`), e.g.
+// `"1.0.0-beta+build.7"` for `"1.0-beta+build.7"`, into `*out`.
+//
+// Ownership: `*out` receives a new string; release it with `rnuget_string_free`.
+// NULL: `version` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
+// Lifetime: `version` must be live during the call; the string outlives it.
+// Threads: callable from any thread, also on a handle shared with other threads.
+enum rnuget_status rnuget_version_to_full_string(const struct rnuget_version *version, char **out);
+
+// Parses `input` and writes its normalized form into `*out` in one step, e.g. `"1.0.0"` for
+// `"1.0"` and `"1.2.3.4"` for `"1.2.3.4"`.
+//
+// Ownership: `*out` receives a new string; release it with `rnuget_string_free`.
+// NULL: `input` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
+// Errors: `RNUGET_ERR_INVALID_UTF8`, `RNUGET_ERR_INVALID_VERSION`.
+// Lifetime: `input` is read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_version_normalize(const char *input, char **out);
+
+// Compares `left` with `right` in `mode` (an `rnuget_version_comparison`) and writes -1, 0 or 1
+// into `*out_order` when `left` sorts before, equal to or after `right`.
+//
+// Ownership: nothing is allocated.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_order` is 0.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for an unknown `mode`.
+// Lifetime: both handles must be live during the call.
+// Threads: callable from any thread, also on handles shared with other threads.
+enum rnuget_status rnuget_version_compare(const struct rnuget_version *left,
+                                          const struct rnuget_version *right,
+                                          int mode,
+                                          int *out_order);
+
+// Writes whether `version` has a release label (`1.0.0-beta` does, `1.0.0+meta` does not).
+//
+// Ownership: nothing is allocated.
+// NULL: `version` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is false.
+// Lifetime: `version` must be live during the call.
+// Threads: callable from any thread, also on a handle shared with other threads.
+enum rnuget_status rnuget_version_is_prerelease(const struct rnuget_version *version, bool *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,1 +1,30 @@
-//! TODO(skeleton): the HTTP layer.
+//! The HTTP layer: one [`HttpClient`] per session, shared by every source as `Arc<HttpClient>`.
+//!
+//! It sends what NuGet.Client sends (a `User-Agent` naming rnuget and its version, an
+//! `X-NuGet-Session-Id`, `Accept-Encoding: gzip, deflate`), keeps connect and overall deadlines,
+//! caps every response body, and reports failures as [`crate::Error`]s that name the URL with
+//! credentials removed: 404 is [`crate::ErrorKind::NotFound`], other statuses
+//! [`crate::ErrorKind::HttpStatus`], transport faults `Network` or `Timeout`, an oversized body
+//! `TooLarge`. Credentials given as `user:password@` in a URL are sent as HTTP Basic to that
+//! URL's origin only, and never logged.
+//!
+//! ```text
+//! client.rs   HttpClient: requests, redirects, logging
+//! options.rs  HttpOptions and their defaults, session ids
+//! body.rs     deflate decoding, copying under a size cap
+//! errors.rs   transport errors and statuses as crate::Error
+//! url.rs      credentials, origins, Location resolution
+//! ```
+
+mod body;
+mod client;
+mod errors;
+mod options;
+mod url;
+
+pub use client::{HttpClient, parse_json};
+pub use options::{HttpOptions, default_user_agent, new_session_id};
+pub use url::{Credentials, Origin, origin, resolve, split_credentials, with_credentials_of};
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,590 @@
-//! TODO(skeleton): tests to come.
+//! The client over many sources, against demo feeds and failing servers on loopback, and the
+//! `rnuget` binary end to end.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use rnuget::ErrorKind;
+use rnuget::client::{Client, ClientOptions};
+use rnuget::demo::server::{LoopbackServer, Response};
+use rnuget::demo::{DemoFeed, DemoPackage};
+use rnuget::protocol::{MetadataOptions, SearchQuery};
+use rnuget::version::{NuGetVersion, VersionRange};
+use sha2::{Digest, Sha512};
+
+fn v(text: &str) -> NuGetVersion {
+    NuGetVersion::parse(text).unwrap()
+}
+
+fn strings<T: ToString>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
+}
+
+fn sha512_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha512::digest(bytes))
+}
+
+/// Two feeds with overlapping ids: A has Shared 1.0.0 and 2.0.0 and OnlyA; B has Shared 1.0.0
+/// (other bytes), 1.5.0, 3.0.0-beta.1 and OnlyB.
+fn two_feeds() -> (DemoFeed, DemoFeed) {
+    let a = DemoFeed::with_packages([
+        DemoPackage::new("Shared", "1.0.0").with_description("from A"),
+        DemoPackage::new("Shared", "2.0.0"),
+        DemoPackage::new("OnlyA", "1.0.0"),
+    ])
+    .unwrap();
+    let b = DemoFeed::with_packages([
+        DemoPackage::new("Shared", "1.0.0").with_description("from B"),
+        DemoPackage::new("Shared", "1.5.0"),
+        DemoPackage::new("Shared", "3.0.0-beta.1"),
+        DemoPackage::new("OnlyB", "0.1.0").with_dependency(Some("net8.0"), "OnlyA", Some("1.0.0")),
+    ])
+    .unwrap();
+    (a, b)
+}
+
+fn client(sources: &[(&str, String)]) -> Client {
+    let options = sources.iter().fold(ClientOptions::new(), |o, (name, url)| {
+        o.named_source(name, url)
+    });
+    Client::new(options).unwrap()
+}
+
+/// A server that answers 500 to everything, service index included.
+fn failing_server() -> LoopbackServer {
+    LoopbackServer::start(|_| Response::new(500, "boom")).unwrap()
+}
+
+#[test]
+fn versions_are_the_sorted_union_without_duplicates() {
+    let (a, b) = two_feeds();
+    let client = client(&[("a", a.index_url()), ("b", b.index_url())]);
+    let versions = client.list_versions("shared").unwrap();
+    assert_eq!(
+        strings(&versions),
+        ["1.0.0", "1.5.0", "2.0.0", "3.0.0-beta.1"]
+    );
+    assert_eq!(strings(&client.list_versions("OnlyB").unwrap()), ["0.1.0"]);
+    assert!(client.list_versions("Nowhere").unwrap().is_empty());
+}
+
+#[test]
+fn the_best_version_follows_nuget_over_the_union() {
+    let (a, b) = two_feeds();
+    let client = client(&[("a", a.index_url()), ("b", b.index_url())]);
+    let best = |range: &str| {
+        client
+            .find_best_version("Shared", &VersionRange::parse(range).unwrap())
+            .unwrap()
+            .map(|v| v.to_string())
+    };
+    // A plain range picks the lowest version it allows; a floating one the highest it matches.
+    assert_eq!(best("[1.0.0, 2.0.0)").as_deref(), Some("1.0.0"));
+    assert_eq!(best("(1.0.0, )").as_deref(), Some("1.5.0"));
+    assert_eq!(best("1.*").as_deref(), Some("1.5.0"));
+    assert_eq!(best("*").as_deref(), Some("2.0.0"));
+    assert_eq!(best("[5.0.0, )"), None);
+}
+
+#[test]
+fn metadata_and_downloads_come_from_the_first_source_that_has_the_package() {
+    let (a, b) = two_feeds();
+    let client = client(&[("a", a.index_url()), ("b", b.index_url())]);
+
+    let shared = client.get_version_metadata("Shared", &v("1.0.0")).unwrap();
+    assert_eq!(shared.source, "a");
+    assert_eq!(shared.value.description.as_deref(), Some("from A"));
+
+    let only_b = client.get_version_metadata("OnlyB", &v("0.1.0")).unwrap();
+    assert_eq!(only_b.source, "b");
+    let group = &only_b.value.dependency_groups[0];
+    assert_eq!(group.target_framework.short_folder_name(), "net8.0");
+    assert_eq!(group.dependencies[0].id, "OnlyA");
+    assert_eq!(group.dependencies[0].range.to_string(), "[1.0.0, )");
+
+    // 1.5.0 is only in B: A's "not found" falls through.
+    let bytes = client.download_to_vec("Shared", &v("1.5.0")).unwrap();
+    assert_eq!(bytes.source, "b");
+    assert_eq!(
+        bytes.value,
+        b.package_bytes("Shared", "1.5.0").unwrap().unwrap()
+    );
+    let from_a = client.download_to_vec("Shared", &v("1.0.0")).unwrap();
+    assert_eq!(
+        from_a.value,
+        a.package_bytes("Shared", "1.0.0").unwrap().unwrap()
+    );
+
+    let listed = client
+        .get_metadata("Shared", &MetadataOptions::default())
+        .unwrap();
+    assert_eq!(listed.source, "a");
+    assert_eq!(
+        strings(
+            &listed
+                .value
+                .iter()
+                .map(|m| m.version.clone())
+                .collect::<Vec<_>>()
+        ),
+        ["1.0.0", "2.0.0"]
+    );
+    let only_b = client
+        .get_metadata("OnlyB", &MetadataOptions::default())
+        .unwrap();
+    assert_eq!(only_b.source, "b");
+}
+
+#[test]
+fn a_package_no_source_has_is_not_found_naming_it_and_the_sources() {
+    let (a, b) = two_feeds();
+    let client = client(&[("a", a.index_url()), ("b", b.index_url())]);
+    let err = client
+        .get_version_metadata("Shared", &v("9.9.9"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(
+        err.message(),
+        "Shared 9.9.9 was not found in any source ('a', 'b')"
+    );
+    let err = client.download_to_vec("Nowhere", &v("1.0.0")).unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    let none = client
+        .get_metadata("Nowhere", &MetadataOptions::default())
+        .unwrap();
+    assert!(none.value.is_empty());
+}
+
+#[test]
+fn a_source_without_the_package_404s_and_the_next_one_answers() {
+    let empty = DemoFeed::with_packages(Vec::<DemoPackage>::new()).unwrap();
+    let demo = DemoFeed::start().unwrap();
+    let client = client(&[("empty", empty.index_url()), ("demo", demo.index_url())]);
+
+    let found = client
+        .get_version_metadata("Demo.Core", &v("1.1.0"))
+        .unwrap();
+    assert_eq!(found.source, "demo");
+    assert_eq!(found.value.title.as_deref(), Some("Demo Core"));
+    let paths: Vec<String> = empty
+        .server()
+        .requests()
+        .iter()
+        .map(|r| r.path().to_string())
+        .collect();
+    assert!(paths.iter().any(|p| p.contains("demo.core")), "{paths:?}");
+    assert_eq!(
+        strings(&client.list_versions("Demo.Core").unwrap()),
+        ["1.0.0", "1.1.0", "2.0.0-beta.1", "2.0.0"]
+    );
+}
+
+#[test]
+fn a_failing_source_is_reported_and_a_working_one_still_answers() {
+    let broken = failing_server();
+    let broken_url = format!("{}/v3/index.json", broken.base_url());
+    let demo = DemoFeed::start().unwrap();
+    let client = client(&[("broken", broken_url.clone()), ("demo", demo.index_url())]);
+
+    // Single items: the failure does not hide the package the next source has.
+    let found = client
+        .get_version_metadata("Demo.Json", &v("1.0.1"))
+        .unwrap();
+    assert_eq!(found.source, "demo");
+    let bytes = client.download_to_vec("Demo.Json", &v("1.0.1")).unwrap();
+    assert_eq!(
+        bytes.value,
+        demo.package_bytes("Demo.Json", "1.0.1").unwrap().unwrap()
+    );
+
+    // A union is incomplete without the broken source: an error naming it, its URL, its status.
+    let err = client.list_versions("Demo.Json").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HttpStatus);
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.source_name(), Some("broken"));
+    assert_eq!(err.url(), Some(broken_url.as_str()));
+
+    // Search keeps every source's own answer.
+    let answers = client.search(&SearchQuery {
+        query: "json".into(),
+        ..SearchQuery::default()
+    });
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0].source, "broken");
+    assert_eq!(answers[0].result.as_ref().unwrap_err().status(), Some(500));
+    assert_eq!(answers[1].source, "demo");
+    assert_eq!(
+        answers[1].result.as_ref().unwrap().results[0].id,
+        "Demo.Json"
+    );
+
+    // With failed sources ignored, the union is what the others have.
+    let tolerant = Client::new(
+        ClientOptions::new()
+            .named_source("broken", &broken_url)
+            .named_source("demo", &demo.index_url())
+            .ignore_failed_sources(true),
+    )
+    .unwrap();
+    assert_eq!(
+        strings(&tolerant.list_versions("Demo.Json").unwrap()),
+        ["0.9.0", "1.0.0", "1.0.1"]
+    );
+}
+
+#[test]
+fn when_only_failing_sources_remain_the_failure_is_reported() {
+    let broken = failing_server();
+    let broken_url = format!("{}/v3/index.json", broken.base_url());
+    let empty = DemoFeed::with_packages(Vec::<DemoPackage>::new()).unwrap();
+    let client = client(&[("empty", empty.index_url()), ("broken", broken_url.clone())]);
+    let err = client
+        .get_version_metadata("Demo.Core", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HttpStatus, "{err}");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.source_name(), Some("broken"));
+    assert!(err.to_string().contains("Demo.Core 1.0.0"), "{err}");
+    assert!(err.to_string().contains("'empty'"), "{err}");
+
+    let tolerant = Client::new(
+        ClientOptions::new()
+            .named_source("broken", &broken_url)
+            .ignore_failed_sources(true),
+    )
+    .unwrap();
+    assert_eq!(tolerant.list_versions("x").unwrap_err().status(), Some(500));
+}
+
+#[test]
+fn downloads_are_valid_packages_with_their_sha512() {
+    let demo = DemoFeed::start().unwrap();
+    let client = Client::for_sources(&[demo.index_url()]).unwrap();
+    let expected = demo.package_bytes("Demo.Http", "3.1.0").unwrap().unwrap();
+
+    let dir = temp_dir("download");
+    let path = dir.join("demo.http.3.1.0.nupkg");
+    let found = client
+        .download_to_file("Demo.Http", &v("3.1.0"), &path)
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+    assert_eq!(found.value.bytes, expected.len() as u64);
+    assert_eq!(found.value.sha512, sha512_base64(&expected));
+    assert_eq!(
+        found.value.url,
+        demo.package_url("Demo.Http", "3.1.0").unwrap()
+    );
+    let package = rnuget::package::PackageReader::open(&path).unwrap();
+    assert_eq!(package.nuspec().id, "Demo.Http");
+    assert_eq!(package.nuspec().version.to_string(), "3.1.0");
+
+    // A version the feed does not have leaves no file behind.
+    let missing = dir.join("missing.nupkg");
+    let err = client
+        .download_to_file("Demo.Http", &v("9.0.0"), &missing)
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(!missing.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unlisted_versions_are_listed_by_version_lists_and_hidden_from_metadata() {
+    let demo = DemoFeed::start().unwrap();
+    let client = Client::for_sources(&[demo.index_url()]).unwrap();
+    assert_eq!(
+        strings(&client.list_versions("Demo.Json").unwrap()),
+        ["0.9.0", "1.0.0", "1.0.1"]
+    );
+    let versions_of = |options: MetadataOptions| {
+        let found = client.get_metadata("Demo.Json", &options).unwrap();
+        found
+            .value
+            .iter()
+            .map(|m| (m.version.to_string(), m.listed))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        versions_of(MetadataOptions::default()),
+        [("1.0.0".to_string(), true), ("1.0.1".to_string(), true)]
+    );
+    let all = versions_of(MetadataOptions {
+        include_prerelease: false,
+        include_unlisted: true,
+    });
+    assert_eq!(all[0], ("0.9.0".to_string(), false));
+    assert_eq!(all.len(), 3);
+
+    let unlisted = client
+        .get_version_metadata("Demo.Json", &v("0.9.0"))
+        .unwrap();
+    assert!(!unlisted.value.listed);
+    let bytes = client.download_to_vec("Demo.Json", &v("0.9.0")).unwrap();
+    assert_eq!(
+        bytes.value,
+        demo.package_bytes("Demo.Json", "0.9.0").unwrap().unwrap()
+    );
+}
+
+#[test]
+fn search_answers_per_source_in_source_order() {
+    let (a, b) = two_feeds();
+    let client = client(&[("a", a.index_url()), ("b", b.index_url())]);
+    let answers = client.search(&SearchQuery {
+        query: "only".into(),
+        ..SearchQuery::default()
+    });
+    let ids: Vec<(String, Vec<String>)> = answers
+        .iter()
+        .map(|answer| {
+            let results = answer.result.as_ref().unwrap();
+            (
+                answer.source.clone(),
+                results.results.iter().map(|r| r.id.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("a".to_string(), vec!["OnlyA".to_string()]),
+            ("b".to_string(), vec!["OnlyB".to_string()])
+        ]
+    );
+    let shared = client.search(&SearchQuery {
+        query: "shared".into(),
+        ..SearchQuery::default()
+    });
+    let latest: Vec<String> = shared
+        .iter()
+        .map(|a| a.result.as_ref().unwrap().results[0].version.to_string())
+        .collect();
+    assert_eq!(latest, ["2.0.0", "3.0.0-beta.1"]);
+}
+
+/// Two feeds whose search answers only once both searches have arrived (or after 10 s with
+/// 503): the client passes only if it asks them at the same time.
+#[test]
+fn sources_are_searched_concurrently() {
+    let gate = Arc::new((Mutex::new(0usize), Condvar::new()));
+    let gated_feed = |gate: Arc<(Mutex<usize>, Condvar)>| {
+        let base = Arc::new(Mutex::new(String::new()));
+        let base_in_handler = Arc::clone(&base);
+        let server = LoopbackServer::start(move |request| {
+            let base = base_in_handler.lock().unwrap().clone();
+            if request.path() == "/index.json" {
+                let index = format!(
+                    r#"{{"version":"3.0.0","resources":[{{"@id":"{base}/query","@type":"SearchQueryService/3.5.0"}}]}}"#
+                );
+                return Response::json(index);
+            }
+            let (arrived, all_here) = &*gate;
+            let mut count = arrived.lock().unwrap();
+            *count += 1;
+            all_here.notify_all();
+            let (count, wait) = all_here
+                .wait_timeout_while(count, Duration::from_secs(10), |c| *c < 2)
+                .unwrap();
+            drop(count);
+            if wait.timed_out() {
+                Response::new(503, "the other search never came")
+            } else {
+                Response::json(r#"{"totalHits":0,"data":[]}"#)
+            }
+        })
+        .unwrap();
+        *base.lock().unwrap() = server.base_url();
+        server
+    };
+    let one = gated_feed(Arc::clone(&gate));
+    let two = gated_feed(Arc::clone(&gate));
+    let client = client(&[
+        ("one", format!("{}/index.json", one.base_url())),
+        ("two", format!("{}/index.json", two.base_url())),
+    ]);
+    for answer in client.search(&SearchQuery::default()) {
+        assert_eq!(answer.result.unwrap().total_hits, 0, "{}", answer.source);
+    }
+}
+
+#[test]
+fn every_request_of_a_client_carries_its_session_id_and_user_agent() {
+    let (a, b) = two_feeds();
+    let client = client(&[("a", a.index_url()), ("b", b.index_url())]);
+    client.list_versions("Shared").unwrap();
+    client.get_version_metadata("OnlyB", &v("0.1.0")).unwrap();
+    let requests: Vec<_> = a
+        .server()
+        .requests()
+        .into_iter()
+        .chain(b.server().requests())
+        .collect();
+    assert!(requests.len() >= 4);
+    for request in &requests {
+        assert_eq!(
+            request.header("X-NuGet-Session-Id"),
+            Some(client.session_id())
+        );
+        let agent = request.header("User-Agent").unwrap_or("");
+        assert!(agent.starts_with("rnuget/"), "{agent}");
+    }
+    let other = Client::for_sources(&[a.index_url()]).unwrap();
+    assert_ne!(other.session_id(), client.session_id());
+}
+
+#[test]
+fn bad_configuration_is_an_error_before_anything_is_sent() {
+    let err = Client::new(ClientOptions::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let err = Client::for_sources(&["http://127.0.0.1:9/api/v2"])
+        .unwrap()
+        .list_versions("x")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(err.url(), Some("http://127.0.0.1:9/api/v2"));
+    let err = Client::new(
+        ClientOptions::new()
+            .named_source("x", "http://127.0.0.1:9/a.json")
+            .named_source("X", "http://127.0.0.1:9/b.json"),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("two package sources are named 'X'"),
+        "{err}"
+    );
+}
+
+// ---- the binary ----
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rnuget-it-client-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rnuget(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_rnuget"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_demo_command_walks_the_main_job_with_real_values() {
+    let (code, out, err) = rnuget(&["demo"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    // The same feed, built again: its packages are byte-for-byte the same.
+    let feed = DemoFeed::start().unwrap();
+    let http = feed.package_bytes("Demo.Http", "3.1.0").unwrap().unwrap();
+    let expected = [
+        "feed:    http://127.0.0.1:".to_string(),
+        "5 packages, 37 versions (1 unlisted)".to_string(),
+        "source demo: 5 hit(s), showing 5".to_string(),
+        "  Demo.Core 2.0.0 (4 versions, 9850 downloads)".to_string(),
+        "Demo.Core: 4 version(s)\n  1.0.0\n  1.1.0\n  2.0.0-beta.1\n  2.0.0\n".to_string(),
+        "best match for [1.0.0, 2.0.0): 1.0.0".to_string(),
+        "best match for 1.*: 1.1.0".to_string(),
+        "best match for (2.0.0, ): none".to_string(),
+        "Demo.Logging 1.2.0 (from source demo)".to_string(),
+        "  license:      MIT".to_string(),
+        "    netstandard2.0\n      Demo.Core [1.1.0, 2.0.0)".to_string(),
+        "    net6.0\n      Demo.Core [1.1.0, )".to_string(),
+        "hides the unlisted 0.9.0".to_string(),
+        "downloaded Demo.Http 3.1.0 from source demo".to_string(),
+        format!("  bytes:   {}", http.len()),
+        format!("  sha512:  {}", sha512_base64(&http)),
+        "read back: Demo.Http 3.1.0".to_string(),
+        "dependency groups: netstandard2.0, net8.0".to_string(),
+    ];
+    for line in expected {
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
+    assert!(out.contains("HTTP requests to the demo feed"), "{out}");
+}
+
+#[test]
+fn the_binary_talks_to_the_sources_it_is_given() {
+    let demo = DemoFeed::start().unwrap();
+    let url = demo.index_url();
+    let (code, out, err) = rnuget(&[
+        "versions",
+        "Demo.Core",
+        "--source",
+        &url,
+        "--json",
+        "--range",
+        "1.*",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        json["versions"],
+        serde_json::json!(["1.0.0", "1.1.0", "2.0.0-beta.1", "2.0.0"])
+    );
+    assert_eq!(json["best_match"], "1.1.0");
+    assert!(!err.contains("demo feed"), "{err}");
+
+    let dir = temp_dir("cli-download");
+    let path = dir.join("core.nupkg");
+    let path_text = path.to_str().unwrap();
+    let (code, out, err) = rnuget(&[
+        "download",
+        "Demo.Core",
+        "1.1.0",
+        "-s",
+        &url,
+        "-o",
+        path_text,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let expected = demo.package_bytes("Demo.Core", "1.1.0").unwrap().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+    assert!(out.contains(&sha512_base64(&expected)), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let (code, out, _) = rnuget(&["search", "logging", "--prerelease", "-s", &url, "--json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json[0]["source"], url.as_str());
+    assert_eq!(json[0]["results"]["results"][0]["id"], "Demo.Logging");
+}
+
+#[test]
+fn the_binary_exit_status_tells_failures_apart() {
+    let demo = DemoFeed::start().unwrap();
+    let url = demo.index_url();
+    let (code, _, err) = rnuget(&["metadata", "Nope.Package", "1.0.0", "-s", &url]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("Nope.Package 1.0.0 was not found in any source"),
+        "{err}"
+    );
+
+    let broken = failing_server();
+    let broken_url = format!("{}/v3/index.json", broken.base_url());
+    let (code, _, err) = rnuget(&["versions", "Demo.Core", "-s", &broken_url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("(HTTP 500)") && err.contains(&broken_url),
+        "{err}"
+    );
+
+    let (code, _, err) = rnuget(&["download", "Demo.Core"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("usage: rnuget download ID VERSION"), "{err}");
+    let (code, _, err) = rnuget(&["metadata", "Demo.Core", "not-a-version", "-s", &url]);
+    assert_eq!(code, 2, "{err}");
+
+    let (code, out, _) = rnuget(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("EXIT STATUS"), "{out}");
+}

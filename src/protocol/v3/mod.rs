@@ -1,1 +1,36 @@
-//! TODO(skeleton): the V3 provider.
+//! NuGet V3 feeds: the service index and the resources it lists.
+//!
+//! ```text
+//! provider.rs        V3Provider: the Provider trait over the pieces below
+//! service_index.rs   resource types, versions and NuGet.Client's fallback order
+//! registration.rs    registration index, inline and remote pages, concurrent page fetches
+//! catalog_entry.rs   one catalogEntry -> PackageMetadata, with NuGet.Client's rules
+//! flat_container.rs  version lists and .nupkg URLs (the only lower-cased URLs)
+//! search.rs          search query URL and response
+//! autocomplete.rs    id and version autocomplete
+//! download.rs        streamed, hashed, validated downloads with atomic rename
+//! published.rs       publish times in UTC, as NuGet prints them
+//! leaf.rs            registration leaves and RepositorySignatures
+//! json.rs            forgiving readers for fields feeds spell differently
+//! ```
+
+mod autocomplete;
+mod catalog_entry;
+mod download;
+mod flat_container;
+mod json;
+mod leaf;
+mod provider;
+mod published;
+mod registration;
+mod search;
+mod service_index;
+
+pub use download::sha512_base64;
+pub use leaf::{RegistrationLeaf, RepositorySignatures, SigningCertificate};
+pub use provider::V3Provider;
+pub use registration::PAGE_FETCH_THREADS;
+pub use service_index::{
+    CLIENT_VERSION, PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, REPOSITORY_SIGNATURES,
+    SEARCH_AUTOCOMPLETE_SERVICE, SEARCH_QUERY_SERVICE, ServiceIndex, ServiceResource,
+};

@@ -1,0 +1,418 @@
+/*
+ * C tests of the rnuget C API: every function, its error paths with NULL and bad input, the
+ * per-thread last error, and (given a feed URL) the client against a loopback feed.
+ *
+ * Usage: test_rnuget FEED_INDEX_URL PACKAGE_ID PACKAGE_VERSION VERSIONS_JSON DOWNLOAD_PATH
+ *   FEED_INDEX_URL   a V3 service index on loopback, started by ffi/tests/c.rs
+ *   PACKAGE_ID       a package the feed has, PACKAGE_VERSION its latest version
+ *   VERSIONS_JSON    every version of it, as rnuget_client_list_versions should answer
+ *   DOWNLOAD_PATH    where to download that package; c.rs compares the bytes afterwards
+ *
+ * Exit status 0 when every check passed. Every object the tests get from rnuget is freed, so that
+ * the run is clean under AddressSanitizer and Valgrind's leak check.
+ */
+
+#include "rnuget.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <threads.h>
+
+static int checks = 0;
+static int failures = 0;
+
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    checks++;                                                                       \
+    if (!(cond)) {                                                                  \
+      failures++;                                                                   \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);      \
+    }                                                                               \
+  } while (0)
+
+/* Runs `call` and checks it returned `expected`; on a mismatch prints the last error. */
+#define CHECK_STATUS(call, expected)                                                \
+  do {                                                                              \
+    rnuget_status got_ = (call);                                                    \
+    checks++;                                                                       \
+    if (got_ != (expected)) {                                                       \
+      failures++;                                                                   \
+      fprintf(stderr, "%s:%d: %s returned %s (%d), expected %s\n  last error: %s\n", \
+              __FILE__, __LINE__, #call, rnuget_status_name((int)got_), (int)got_,  \
+              #expected, rnuget_last_error_message());                              \
+    }                                                                               \
+  } while (0)
+
+#define CHECK_STR(actual, expected)                                                 \
+  do {                                                                              \
+    const char *a_ = (actual);                                                      \
+    const char *e_ = (expected);                                                    \
+    checks++;                                                                       \
+    if (a_ == NULL || strcmp(a_, e_) != 0) {                                        \
+      failures++;                                                                   \
+      fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, \
+              #actual, a_ ? a_ : "(null)", e_);                                     \
+    }                                                                               \
+  } while (0)
+
+#define CHECK_CONTAINS(haystack, needle)                                            \
+  do {                                                                              \
+    const char *h_ = (haystack);                                                    \
+    const char *n_ = (needle);                                                      \
+    checks++;                                                                       \
+    if (h_ == NULL || strstr(h_, n_) == NULL) {                                     \
+      failures++;                                                                   \
+      fprintf(stderr, "%s:%d: %s is \"%s\", which lacks \"%s\"\n", __FILE__,        \
+              __LINE__, #haystack, h_ ? h_ : "(null)", n_);                         \
+    }                                                                               \
+  } while (0)
+
+/* ---- plumbing: versions of the ABI, status names, the last error, frees ---- */
+
+static void test_abi_and_library_version(void) {
+  CHECK(rnuget_abi_version() == RNUGET_ABI_VERSION);
+  const char *version = rnuget_library_version();
+  CHECK(version != NULL && version[0] >= '0' && version[0] <= '9');
+  CHECK(strchr(version, '.') != NULL);
+}
+
+static void test_status_numbers_and_names(void) {
+  /* The numbers are ABI: a changed number breaks every compiled caller. */
+  CHECK(RNUGET_OK == 0);
+  CHECK(RNUGET_ERR_INVALID_ARGUMENT == 100);
+  CHECK(RNUGET_ERR_NULL_ARGUMENT == 101);
+  CHECK(RNUGET_ERR_INVALID_UTF8 == 102);
+  CHECK(RNUGET_ERR_INVALID_VERSION == 103);
+  CHECK(RNUGET_ERR_INVALID_RANGE == 104);
+  CHECK(RNUGET_ERR_NETWORK == 200);
+  CHECK(RNUGET_ERR_TIMEOUT == 201);
+  CHECK(RNUGET_ERR_TOO_LARGE == 202);
+  CHECK(RNUGET_ERR_HTTP_STATUS == 300);
+  CHECK(RNUGET_ERR_NOT_FOUND == 301);
+  CHECK(RNUGET_ERR_PROTOCOL == 400);
+  CHECK(RNUGET_ERR_INVALID_PACKAGE == 500);
+  CHECK(RNUGET_ERR_IO == 600);
+  CHECK(RNUGET_ERR_PANIC == 900);
+  CHECK_STR(rnuget_status_name(RNUGET_OK), "RNUGET_OK");
+  CHECK_STR(rnuget_status_name(RNUGET_ERR_NOT_FOUND), "RNUGET_ERR_NOT_FOUND");
+  CHECK_STR(rnuget_status_name(301), "RNUGET_ERR_NOT_FOUND");
+  CHECK_STR(rnuget_status_name(12345), "RNUGET_UNKNOWN_STATUS");
+  CHECK_STR(rnuget_status_name(-1), "RNUGET_UNKNOWN_STATUS");
+}
+
+static void test_null_arguments_are_refused(void) {
+  rnuget_version *version = (rnuget_version *)&checks; /* any non-NULL value: must be reset */
+  CHECK_STATUS(rnuget_version_parse(NULL, &version), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(version == NULL);
+  CHECK(rnuget_last_error_status() == RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "rnuget_version_parse");
+  CHECK_CONTAINS(rnuget_last_error_message(), "`input` is NULL");
+  CHECK(rnuget_last_error_http_status() == 0);
+  CHECK_STR(rnuget_last_error_url(), "");
+  CHECK_STR(rnuget_last_error_source(), "");
+
+  CHECK_STATUS(rnuget_version_parse("1.0.0", NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`out` is NULL");
+
+  char *text = (char *)"not reset";
+  CHECK_STATUS(rnuget_version_normalize(NULL, &text), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(text == NULL);
+  CHECK_STATUS(rnuget_version_to_normalized_string(NULL, &text), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_version_to_full_string(NULL, &text), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`version` is NULL");
+
+  int order = 42;
+  CHECK_STATUS(rnuget_version_compare(NULL, NULL, RNUGET_COMPARE_DEFAULT, &order),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(order == 0);
+  CHECK_STATUS(rnuget_version_compare(NULL, NULL, RNUGET_COMPARE_DEFAULT, NULL),
+               RNUGET_ERR_NULL_ARGUMENT);
+  bool flag = true;
+  CHECK_STATUS(rnuget_version_is_prerelease(NULL, &flag), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(flag == false);
+
+  rnuget_range *range = (rnuget_range *)&checks;
+  CHECK_STATUS(rnuget_range_parse(NULL, &range), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(range == NULL);
+  CHECK_STATUS(rnuget_range_parse("1.0", NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_range_to_normalized_string(NULL, &text), RNUGET_ERR_NULL_ARGUMENT);
+  flag = true;
+  CHECK_STATUS(rnuget_range_satisfies(NULL, NULL, &flag), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(flag == false);
+  size_t index = 7;
+  bool found = true;
+  CHECK_STATUS(rnuget_range_find_best_match(NULL, NULL, 0, &found, &index),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(found == false && index == 0);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`range` is NULL");
+}
+
+static void test_invalid_utf8_is_refused(void) {
+  rnuget_version *version = NULL;
+  CHECK_STATUS(rnuget_version_parse("1.0.\xff", &version), RNUGET_ERR_INVALID_UTF8);
+  CHECK(version == NULL);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`input` is not UTF-8");
+  rnuget_range *range = NULL;
+  CHECK_STATUS(rnuget_range_parse("[\xc3(", &range), RNUGET_ERR_INVALID_UTF8);
+  CHECK(range == NULL);
+}
+
+static void test_frees_accept_null_and_keep_the_last_error(void) {
+  CHECK_STATUS(rnuget_version_parse(NULL, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  rnuget_string_free(NULL);
+  rnuget_buffer_free(NULL);
+  rnuget_version_free(NULL);
+  rnuget_range_free(NULL);
+  /* Freeing does not touch the last error, so a caller can clean up before reporting. */
+  CHECK(rnuget_last_error_status() == RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(rnuget_buffer_len(NULL) == 0);
+  CHECK(rnuget_buffer_data(NULL) == NULL);
+}
+
+/* The last error of one thread is invisible to another. */
+static int fail_on_another_thread(void *arg) {
+  (void)arg;
+  int clean_at_start = rnuget_last_error_status() == RNUGET_OK &&
+                       strcmp(rnuget_last_error_message(), "") == 0;
+  rnuget_status status = rnuget_range_parse(NULL, NULL);
+  int recorded = status == RNUGET_ERR_NULL_ARGUMENT &&
+                 strstr(rnuget_last_error_message(), "rnuget_range_parse") != NULL;
+  return clean_at_start && recorded ? 0 : 1;
+}
+
+static void test_last_error_is_per_thread(void) {
+  CHECK_STATUS(rnuget_version_parse(NULL, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  thrd_t thread;
+  int result = -1;
+  CHECK(thrd_create(&thread, fail_on_another_thread, NULL) == thrd_success);
+  CHECK(thrd_join(thread, &result) == thrd_success);
+  CHECK(result == 0);
+  /* This thread still sees its own error, not the other thread's. */
+  CHECK_CONTAINS(rnuget_last_error_message(), "rnuget_version_parse");
+}
+
+/* ---- versions: cases from NuGet.Client's own answers (../shared/oracle/versioning) ---- */
+
+/* Parses `input`, checking the normalized and full strings and the prerelease flag. */
+static void check_version(const char *input, const char *normalized, const char *full,
+                          bool prerelease) {
+  rnuget_version *version = NULL;
+  CHECK_STATUS(rnuget_version_parse(input, &version), RNUGET_OK);
+  if (version == NULL) {
+    return;
+  }
+  CHECK(rnuget_last_error_status() == RNUGET_OK);
+  CHECK_STR(rnuget_last_error_message(), "");
+  char *text = NULL;
+  CHECK_STATUS(rnuget_version_to_normalized_string(version, &text), RNUGET_OK);
+  CHECK_STR(text, normalized);
+  rnuget_string_free(text);
+  text = NULL;
+  CHECK_STATUS(rnuget_version_to_full_string(version, &text), RNUGET_OK);
+  CHECK_STR(text, full);
+  rnuget_string_free(text);
+  text = NULL;
+  CHECK_STATUS(rnuget_version_normalize(input, &text), RNUGET_OK);
+  CHECK_STR(text, normalized);
+  rnuget_string_free(text);
+  bool is_prerelease = !prerelease;
+  CHECK_STATUS(rnuget_version_is_prerelease(version, &is_prerelease), RNUGET_OK);
+  CHECK(is_prerelease == prerelease);
+  rnuget_version_free(version);
+}
+
+static void test_version_strings(void) {
+  check_version("1", "1.0.0", "1.0.0", false);
+  check_version("1.0", "1.0.0", "1.0.0", false);
+  check_version("1.0.0.0", "1.0.0", "1.0.0", false);
+  check_version("1.2.3.4", "1.2.3.4", "1.2.3.4", false);
+  check_version("1.0.0-Beta", "1.0.0-Beta", "1.0.0-Beta", true);
+  check_version("0-1+exp.sha.5114f85", "0.0.0-1", "0.0.0-1+exp.sha.5114f85", true);
+  check_version(" 2147483647.1.10+build.1-aef.1-its-okay", "2147483647.1.10",
+                "2147483647.1.10+build.1-aef.1-its-okay", false);
+}
+
+static void test_invalid_versions(void) {
+  const char *bad[] = {"1.0.0-", "", "not a version", "1.0.0.0.0"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    rnuget_version *version = (rnuget_version *)&checks;
+    CHECK_STATUS(rnuget_version_parse(bad[i], &version), RNUGET_ERR_INVALID_VERSION);
+    CHECK(version == NULL);
+    CHECK(rnuget_last_error_status() == RNUGET_ERR_INVALID_VERSION);
+    CHECK_CONTAINS(rnuget_last_error_message(), "rnuget_version_parse");
+    char *text = (char *)"not reset";
+    CHECK_STATUS(rnuget_version_normalize(bad[i], &text), RNUGET_ERR_INVALID_VERSION);
+    CHECK(text == NULL);
+  }
+  rnuget_version *version = NULL;
+  CHECK_STATUS(rnuget_version_parse("1.0.0-", &version), RNUGET_ERR_INVALID_VERSION);
+  CHECK_CONTAINS(rnuget_last_error_message(), "1.0.0-");
+}
+
+/* Compares `a` with `b` in all four modes, against NuGet's signs. */
+static void check_compare(const char *a, const char *b, int by_default, int by_version,
+                          int by_release, int by_metadata) {
+  rnuget_version *left = NULL;
+  rnuget_version *right = NULL;
+  CHECK_STATUS(rnuget_version_parse(a, &left), RNUGET_OK);
+  CHECK_STATUS(rnuget_version_parse(b, &right), RNUGET_OK);
+  const int modes[4] = {RNUGET_COMPARE_DEFAULT, RNUGET_COMPARE_VERSION,
+                        RNUGET_COMPARE_VERSION_RELEASE, RNUGET_COMPARE_VERSION_RELEASE_METADATA};
+  const int expected[4] = {by_default, by_version, by_release, by_metadata};
+  for (int i = 0; i < 4; i++) {
+    int order = 42;
+    CHECK_STATUS(rnuget_version_compare(left, right, modes[i], &order), RNUGET_OK);
+    if (order != expected[i]) {
+      fprintf(stderr, "compare(%s, %s, mode %d) = %d, expected %d\n", a, b, modes[i], order,
+              expected[i]);
+    }
+    CHECK(order == expected[i]);
+  }
+  rnuget_version_free(left);
+  rnuget_version_free(right);
+}
+
+static void test_version_compare(void) {
+  check_compare("1.0.0-BETA", "1.0.0+AA", -1, 0, -1, -1);
+  check_compare("1.0.0-BETA", "1.0.0-BETA", 0, 0, 0, 0);
+  check_compare("1.0.0009.01-1.1+A", "1.0.9.1-1.1", 0, 0, 0, 1);
+  check_compare("1.0.9.1-1.1", "1.0.0009.01-1.1+A", 0, 0, 0, -1);
+  check_compare("2.00.01.00", "2.0.1-rc1.12", 1, 0, 1, 1);
+
+  rnuget_version *version = NULL;
+  CHECK_STATUS(rnuget_version_parse("1.0.0", &version), RNUGET_OK);
+  int order = 42;
+  CHECK_STATUS(rnuget_version_compare(version, version, 4, &order), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK(order == 0);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`mode`");
+  CHECK_STATUS(rnuget_version_compare(version, version, -1, &order),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_version_compare(version, NULL, RNUGET_COMPARE_DEFAULT, &order),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`right` is NULL");
+  rnuget_version_free(version);
+}
+
+/* ---- ranges ---- */
+
+static void check_range(const char *input, const char *normalized) {
+  rnuget_range *range = NULL;
+  CHECK_STATUS(rnuget_range_parse(input, &range), RNUGET_OK);
+  char *text = NULL;
+  CHECK_STATUS(rnuget_range_to_normalized_string(range, &text), RNUGET_OK);
+  CHECK_STR(text, normalized);
+  rnuget_string_free(text);
+  rnuget_range_free(range);
+}
+
+static void check_satisfies(const char *range_text, const char *version_text, bool expected) {
+  rnuget_range *range = NULL;
+  rnuget_version *version = NULL;
+  CHECK_STATUS(rnuget_range_parse(range_text, &range), RNUGET_OK);
+  CHECK_STATUS(rnuget_version_parse(version_text, &version), RNUGET_OK);
+  bool satisfied = !expected;
+  CHECK_STATUS(rnuget_range_satisfies(range, version, &satisfied), RNUGET_OK);
+  if (satisfied != expected) {
+    fprintf(stderr, "%s satisfies %s: got %d\n", version_text, range_text, satisfied);
+  }
+  CHECK(satisfied == expected);
+  rnuget_version_free(version);
+  rnuget_range_free(range);
+}
+
+static void test_ranges(void) {
+  check_range("1.0", "[1.0.0, )");
+  check_range("[1.0, 2.0)", "[1.0.0, 2.0.0)");
+  check_range("[1.0.0+A, 2.0.0+A]", "[1.0.0, 2.0.0]");
+  check_range("1.*", "[1.*, )");
+  check_range("[1.0.*-*, 2.0.0)", "[1.0.*-*, 2.0.0)");
+
+  check_satisfies("[1.0, 2.0)", "1.0.0+AA", true);
+  check_satisfies("[1.0, 2.0)", "1.0.0-BETA", false);
+  check_satisfies("[1.0, 2.0)", "1.9.0", true);
+  check_satisfies("[1.0, 2.0)", "2.0.0-alpha+meta", true);
+  check_satisfies("[1.0, 2.0)", "2.0.20505", false);
+
+  rnuget_range *range = (rnuget_range *)&checks;
+  CHECK_STATUS(rnuget_range_parse("[1.0,2.0,3.0]", &range), RNUGET_ERR_INVALID_RANGE);
+  CHECK(range == NULL);
+  CHECK_CONTAINS(rnuget_last_error_message(), "[1.0,2.0,3.0]");
+  CHECK_STATUS(rnuget_range_parse("", &range), RNUGET_ERR_INVALID_RANGE);
+}
+
+/* Picks among `count` candidates; `expected` is the index, or -1 for no match. */
+static void check_best(const char *range_text, const char *const *candidates, size_t count,
+                       int expected) {
+  rnuget_range *range = NULL;
+  CHECK_STATUS(rnuget_range_parse(range_text, &range), RNUGET_OK);
+  bool found = true;
+  size_t index = 99;
+  CHECK_STATUS(rnuget_range_find_best_match(range, candidates, count, &found, &index),
+               RNUGET_OK);
+  if (expected < 0) {
+    CHECK(!found && index == 0);
+  } else {
+    CHECK(found && index == (size_t)expected);
+  }
+  rnuget_range_free(range);
+}
+
+static void test_best_match(void) {
+  const char *const candidates[] = {"0.9.0", "1.0.1", "1.5.0", "2.0.0", "1.6.0-beta"};
+  const size_t count = sizeof candidates / sizeof candidates[0];
+  check_best("[1.0, 2.0)", candidates, count, 1);
+  check_best("1.*", candidates, count, 2);
+  check_best("[3.0, )", candidates, count, -1);
+  check_best("[1.0, 2.0)", NULL, 0, -1);
+
+  const char *const with_bad[] = {"1.0.0", "bad", "2.0.0"};
+  rnuget_range *range = NULL;
+  CHECK_STATUS(rnuget_range_parse("1.0", &range), RNUGET_OK);
+  bool found = true;
+  size_t index = 99;
+  CHECK_STATUS(rnuget_range_find_best_match(range, with_bad, 3, &found, &index),
+               RNUGET_ERR_INVALID_VERSION);
+  CHECK(!found && index == 0);
+  CHECK_CONTAINS(rnuget_last_error_message(), "candidates[1]");
+  const char *const with_null[] = {"1.0.0", NULL};
+  CHECK_STATUS(rnuget_range_find_best_match(range, with_null, 2, &found, &index),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`candidates[1]` is NULL");
+  CHECK_STATUS(rnuget_range_find_best_match(range, NULL, 1, &found, &index),
+               RNUGET_ERR_NULL_ARGUMENT);
+  rnuget_range_free(range);
+}
+
+/* A successful call clears the error an earlier call left. */
+static void test_success_clears_the_last_error(void) {
+  CHECK_STATUS(rnuget_version_parse(NULL, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  char *text = NULL;
+  CHECK_STATUS(rnuget_version_normalize("1.0", &text), RNUGET_OK);
+  CHECK(rnuget_last_error_status() == RNUGET_OK);
+  CHECK_STR(rnuget_last_error_message(), "");
+  rnuget_string_free(text);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 6) {
+    fprintf(stderr,
+            "usage: %s FEED_INDEX_URL PACKAGE_ID PACKAGE_VERSION VERSIONS_JSON DOWNLOAD_PATH\n",
+            argv[0]);
+    return 2;
+  }
+  test_abi_and_library_version();
+  test_status_numbers_and_names();
+  test_null_arguments_are_refused();
+  test_invalid_utf8_is_refused();
+  test_frees_accept_null_and_keep_the_last_error();
+  test_last_error_is_per_thread();
+  test_version_strings();
+  test_invalid_versions();
+  test_version_compare();
+  test_ranges();
+  test_best_match();
+  test_success_clears_the_last_error();
+
+  printf("test_rnuget: %d checks, %d failed\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,157 @@
+//! NULL checks and borrowing of the arguments C hands in.
+//!
+//! Each helper turns one raw argument into a Rust reference or an [`FfiError`] naming the argument,
+//! so that every export checks its pointers the same way before doing any work. The returned
+//! lifetimes are unbounded: they are only used inside the export's body, while the caller keeps
+//! the arguments alive as the C contract requires.
+
+use std::ffi::{CStr, c_char};
+
+use crate::error::FfiError;
+
+/// Borrows a NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that stays valid and unchanged for `'a`.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: not NULL, and the caller promises a NUL-terminated string alive for 'a.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes.to_str().map_err(|err| FfiError::utf8(name, err))
+}
+
+/// Like [`text`], but NULL means "not given".
+#[allow(dead_code)] // TODO(client): for the client options once the client lands.
+///
+/// # Safety
+/// As for [`text`].
+pub(crate) unsafe fn optional_text<'a>(
+    ptr: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, FfiError> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { text(ptr, name) }.map(Some)
+}
+
+/// Borrows an array of `count` string arguments; `ptr` may be NULL only when `count` is 0.
+///
+/// # Safety
+/// `ptr` is NULL or points to `count` pointers, each as required by [`text`], alive for `'a`.
+pub(crate) unsafe fn text_array<'a>(
+    ptr: *const *const c_char,
+    count: usize,
+    name: &str,
+) -> Result<Vec<&'a str>, FfiError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: not NULL, and the caller promises `count` readable elements alive for 'a.
+    let items = unsafe { std::slice::from_raw_parts(ptr, count) };
+    items
+        .iter()
+        .enumerate()
+        // SAFETY: each element is NULL or a string as `text` requires, per the caller.
+        .map(|(index, item)| unsafe { text(*item, &format!("{name}[{index}]")) })
+        .collect()
+}
+
+/// Borrows a handle argument.
+///
+/// # Safety
+/// `ptr` is NULL or a live handle of type `T` from rnuget, not freed while `'a` lasts.
+pub(crate) unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, FfiError> {
+    // SAFETY: the caller promises a NULL or live, properly aligned handle.
+    unsafe { ptr.as_ref() }.ok_or_else(|| FfiError::null(name))
+}
+
+/// Takes a `T **` out-parameter and sets `*ptr` to NULL at once, so that it is NULL on every
+/// failure; the export writes the result into the returned slot on success.
+///
+/// # Safety
+/// `ptr` is NULL or points to writable memory for one pointer, alive for `'a`.
+pub(crate) unsafe fn out_ptr<'a, T>(
+    ptr: *mut *mut T,
+    name: &str,
+) -> Result<&'a mut *mut T, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: not NULL and writable per the caller; writing first means the reference below
+    // never sees uninitialized memory.
+    unsafe {
+        ptr.write(std::ptr::null_mut());
+        Ok(&mut *ptr)
+    }
+}
+
+/// Takes a plain out-parameter (`bool *`, `int *`, `size_t *`) and sets it to `T::default()` at
+/// once, so that it holds a defined value on every failure.
+///
+/// # Safety
+/// `ptr` is NULL or points to writable memory for one `T`, alive for `'a`.
+pub(crate) unsafe fn out_value<'a, T: Default>(
+    ptr: *mut T,
+    name: &str,
+) -> Result<&'a mut T, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: not NULL and writable per the caller; written before it is borrowed.
+    unsafe {
+        ptr.write(T::default());
+        Ok(&mut *ptr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::rnuget_status::*;
+
+    #[test]
+    fn null_and_bad_utf8_are_named() {
+        // SAFETY: NULL and a static NUL-terminated byte string are valid inputs.
+        unsafe {
+            let err = text(std::ptr::null(), "id").unwrap_err();
+            assert_eq!(err.status, RNUGET_ERR_NULL_ARGUMENT);
+            assert!(err.message.contains("`id`"));
+            let err = text(c"\xff\xfe".as_ptr(), "id").unwrap_err();
+            assert_eq!(err.status, RNUGET_ERR_INVALID_UTF8);
+            assert_eq!(text(c"Dapper".as_ptr(), "id").unwrap(), "Dapper");
+            assert_eq!(optional_text(std::ptr::null(), "ua").unwrap(), None);
+        }
+    }
+
+    #[test]
+    fn arrays_name_the_bad_element() {
+        let items = [c"a".as_ptr(), std::ptr::null()];
+        // SAFETY: `items` holds two elements, one a live string and one NULL.
+        let err = unsafe { text_array(items.as_ptr(), 2, "sources") }.unwrap_err();
+        assert!(err.message.contains("`sources[1]`"), "{}", err.message);
+        // SAFETY: count 0 never reads the pointer.
+        assert!(
+            unsafe { text_array(std::ptr::null(), 0, "sources") }
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn out_pointers_are_reset_first() {
+        let mut slot: *mut u8 = 8 as *mut u8;
+        // SAFETY: `slot` is a live, writable pointer-sized local.
+        let out = unsafe { out_ptr(&mut slot, "out") }.unwrap();
+        assert!(out.is_null());
+        let mut flag = true;
+        // SAFETY: `flag` is a live, writable local.
+        assert!(!*unsafe { out_value(&mut flag, "out") }.unwrap());
+    }
+}

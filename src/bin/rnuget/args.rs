@@ -1,0 +1,273 @@
+//! Command-line parsing with `std::env::args` only.
+
+use std::path::PathBuf;
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `search QUERY`
+    Search { query: String, skip: u32, take: u32 },
+    /// `versions ID [--range RANGE]`
+    Versions { id: String, range: Option<String> },
+    /// `metadata ID [VERSION]`
+    Metadata { id: String, version: Option<String> },
+    /// `download ID VERSION [--output PATH]`
+    Download {
+        id: String,
+        version: String,
+        output: Option<PathBuf>,
+    },
+    /// `demo`
+    Demo,
+    /// `help`, `--help`
+    Help,
+    /// `--version`
+    Version,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    pub command: Command,
+    /// `--source URL`, repeatable; empty means the embedded demo feed.
+    pub sources: Vec<String>,
+    /// `--json`
+    pub json: bool,
+    /// `--prerelease`
+    pub prerelease: bool,
+    /// `--unlisted`
+    pub unlisted: bool,
+    /// `--ignore-failed-sources`
+    pub ignore_failed_sources: bool,
+    /// `--verbose`
+    pub verbose: bool,
+}
+
+pub const USAGE: &str = "\
+rnuget: a NuGet client (search, versions, metadata, download)
+
+USAGE:
+    rnuget <COMMAND> [ARGS] [OPTIONS]
+
+COMMANDS:
+    search QUERY              search every source; results per source
+    versions ID               every version of ID (union of all sources)
+    metadata ID [VERSION]     metadata of VERSION, or of every version of ID
+    download ID VERSION       download the .nupkg (validated, SHA-512 printed)
+    demo                      walk search, versions, metadata and download on the demo feed
+    help                      print this help
+
+OPTIONS:
+    -s, --source URL          a V3 feed (service index URL); repeat for more sources, asked
+                              in order. Without one, the embedded demo feed is started on
+                              127.0.0.1 and used.
+    -o, --output PATH         download: where to write the file
+                              (default ./<id>.<version>.nupkg, lower-cased)
+        --range RANGE         versions: also print the version NuGet picks for RANGE
+        --prerelease          include prerelease versions (search, metadata of every version)
+        --unlisted            include unlisted versions (metadata of every version)
+        --skip N, --take N    search: paging (default 0 and 20)
+        --ignore-failed-sources
+                              leave failing sources out of version lists
+        --json                print JSON instead of text
+    -v, --verbose             log every request to stderr
+    -h, --help                print this help
+        --version             print the version
+
+EXIT STATUS:
+    0 success, 1 failure (network, HTTP, protocol, package), 2 bad usage or argument,
+    3 not found in any source
+";
+
+/// Parses the arguments after the program name.
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
+    let mut positional: Vec<String> = Vec::new();
+    let mut parsed = Args {
+        command: Command::Help,
+        sources: Vec::new(),
+        json: false,
+        prerelease: false,
+        unlisted: false,
+        ignore_failed_sources: false,
+        verbose: false,
+    };
+    let mut output = None;
+    let mut range = None;
+    let mut skip = 0u32;
+    let mut take = 20u32;
+    let mut help = false;
+    let mut version = false;
+
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => {
+                (name.to_string(), Some(value.to_string()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs {what}"))
+        };
+        match name.as_str() {
+            "-s" | "--source" => parsed.sources.push(value("a URL")?),
+            "-o" | "--output" => output = Some(PathBuf::from(value("a path")?)),
+            "--range" => range = Some(value("a version range")?),
+            "--skip" => skip = number(&name, &value("a number")?)?,
+            "--take" => take = number(&name, &value("a number")?)?,
+            "--json" => parsed.json = true,
+            "--prerelease" => parsed.prerelease = true,
+            "--unlisted" => parsed.unlisted = true,
+            "--ignore-failed-sources" => parsed.ignore_failed_sources = true,
+            "-v" | "--verbose" => parsed.verbose = true,
+            "-h" | "--help" => help = true,
+            "--version" => version = true,
+            "--" => positional.extend(args.by_ref()),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(format!("unknown option {flag}"));
+            }
+            _ => positional.push(arg),
+        }
+    }
+
+    parsed.command = if help {
+        Command::Help
+    } else if version {
+        Command::Version
+    } else {
+        command(positional, output, range, skip, take)?
+    };
+    Ok(parsed)
+}
+
+fn command(
+    positional: Vec<String>,
+    output: Option<PathBuf>,
+    range: Option<String>,
+    skip: u32,
+    take: u32,
+) -> Result<Command, String> {
+    let mut words = positional.into_iter();
+    let Some(name) = words.next() else {
+        return Ok(Command::Help);
+    };
+    let rest: Vec<String> = words.collect();
+    let arity = |min: usize, max: usize, usage: &str| {
+        if rest.len() < min || rest.len() > max {
+            Err(format!("usage: rnuget {usage}"))
+        } else {
+            Ok(())
+        }
+    };
+    let command = match name.as_str() {
+        "search" => {
+            arity(0, usize::MAX, "search QUERY")?;
+            Command::Search {
+                query: rest.join(" "),
+                skip,
+                take,
+            }
+        }
+        "versions" => {
+            arity(1, 1, "versions ID [--range RANGE]")?;
+            Command::Versions {
+                id: rest[0].clone(),
+                range,
+            }
+        }
+        "metadata" => {
+            arity(1, 2, "metadata ID [VERSION]")?;
+            Command::Metadata {
+                id: rest[0].clone(),
+                version: rest.get(1).cloned(),
+            }
+        }
+        "download" => {
+            arity(2, 2, "download ID VERSION [--output PATH]")?;
+            Command::Download {
+                id: rest[0].clone(),
+                version: rest[1].clone(),
+                output,
+            }
+        }
+        "demo" => {
+            arity(0, 0, "demo")?;
+            Command::Demo
+        }
+        "help" => Command::Help,
+        other => return Err(format!("unknown command '{other}'")),
+    };
+    Ok(command)
+}
+
+fn number(name: &str, text: &str) -> Result<u32, String> {
+    text.parse()
+        .map_err(|_| format!("{name} needs a number, not '{text}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_line(line: &str) -> Result<Args, String> {
+        parse(line.split_whitespace().map(str::to_string))
+    }
+
+    #[test]
+    fn subcommands_and_options_in_any_order() {
+        let args =
+            parse_line("--source a download Demo.Core 1.0.0 -o x.nupkg -s b --json").unwrap();
+        assert_eq!(args.sources, ["a", "b"]);
+        assert!(args.json);
+        assert_eq!(
+            args.command,
+            Command::Download {
+                id: "Demo.Core".into(),
+                version: "1.0.0".into(),
+                output: Some(PathBuf::from("x.nupkg")),
+            }
+        );
+        let args = parse_line("search two words --take=5 --prerelease").unwrap();
+        assert_eq!(
+            args.command,
+            Command::Search {
+                query: "two words".into(),
+                skip: 0,
+                take: 5
+            }
+        );
+        assert!(args.prerelease);
+        assert_eq!(parse_line("").unwrap().command, Command::Help);
+        assert_eq!(
+            parse_line("versions x --help").unwrap().command,
+            Command::Help
+        );
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        assert_eq!(
+            parse_line("fetch x").unwrap_err(),
+            "unknown command 'fetch'"
+        );
+        assert_eq!(
+            parse_line("versions").unwrap_err(),
+            "usage: rnuget versions ID [--range RANGE]"
+        );
+        assert_eq!(
+            parse_line("search x --source").unwrap_err(),
+            "--source needs a URL"
+        );
+        assert_eq!(
+            parse_line("search --take many").unwrap_err(),
+            "--take needs a number, not 'many'"
+        );
+        assert_eq!(
+            parse_line("demo --frobnicate").unwrap_err(),
+            "unknown option --frobnicate"
+        );
+    }
+}

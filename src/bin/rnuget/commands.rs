@@ -1,0 +1,186 @@
+//! The subcommands that talk to feeds: search, versions, metadata, download.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use rnuget::client::Client;
+use rnuget::protocol::{MetadataOptions, SearchQuery};
+use rnuget::version::{NuGetVersion, VersionRange};
+use rnuget::{Error, ErrorKind};
+use serde_json::json;
+
+use crate::args::{Args, Command};
+use crate::failure::Failure;
+use crate::render;
+
+/// Runs a feed command with `client` and writes its output.
+pub fn run(
+    command: &Command,
+    client: &Client,
+    args: &Args,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    match command {
+        Command::Search { query, skip, take } => search(client, args, query, *skip, *take, out),
+        Command::Versions { id, range } => versions(client, args, id, range.as_deref(), out),
+        Command::Metadata { id, version } => metadata(client, args, id, version.as_deref(), out),
+        Command::Download {
+            id,
+            version,
+            output,
+        } => download(client, args, id, version, output.clone(), out),
+        Command::Demo | Command::Help | Command::Version => Ok(()),
+    }
+}
+
+fn search(
+    client: &Client,
+    args: &Args,
+    query: &str,
+    skip: u32,
+    take: u32,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let query = SearchQuery {
+        query: query.to_string(),
+        skip,
+        take,
+        prerelease: args.prerelease,
+        semver2: true,
+    };
+    let answers = client.search(&query);
+    if args.json {
+        let sources: Vec<_> = answers
+            .iter()
+            .map(|a| match &a.result {
+                Ok(results) => json!({ "source": a.source, "results": results }),
+                Err(err) => json!({ "source": a.source, "error": err.to_string() }),
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&sources).unwrap_or_default()
+        )?;
+    } else {
+        for answer in &answers {
+            render::search(out, answer)?;
+        }
+    }
+    // Some answers are still an answer; only when every source failed is the search a failure.
+    if answers.iter().all(|a| a.result.is_err()) {
+        if let Some(err) = answers.into_iter().find_map(|a| a.result.err()) {
+            return Err(err.into());
+        }
+    }
+    Ok(())
+}
+
+fn versions(
+    client: &Client,
+    args: &Args,
+    id: &str,
+    range: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let range = range.map(VersionRange::parse).transpose()?;
+    let versions = client.list_versions(id)?;
+    let best = range.as_ref().and_then(|r| r.find_best_match(&versions));
+    if args.json {
+        let value = json!({
+            "id": id,
+            "versions": versions,
+            "range": range,
+            "best_match": best,
+        });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        )?;
+        return Ok(());
+    }
+    render::versions(out, id, &versions)?;
+    if let Some(range) = &range {
+        match best {
+            Some(best) => writeln!(out, "best match for {range}: {best}")?,
+            None => writeln!(out, "best match for {range}: none")?,
+        }
+    }
+    if versions.is_empty() {
+        return Err(Error::new(ErrorKind::NotFound, format!("no source has {id}")).into());
+    }
+    Ok(())
+}
+
+fn metadata(
+    client: &Client,
+    args: &Args,
+    id: &str,
+    version: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    if let Some(version) = version {
+        let version = NuGetVersion::parse(version)?;
+        let found = client.get_version_metadata(id, &version)?;
+        if args.json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&found).unwrap_or_default()
+            )?;
+        } else {
+            render::metadata(out, &found)?;
+        }
+        return Ok(());
+    }
+    let options = MetadataOptions {
+        include_prerelease: args.prerelease,
+        include_unlisted: args.unlisted,
+    };
+    let found = client.get_metadata(id, &options)?;
+    if found.value.is_empty() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("no source has versions of {id} (try --prerelease or --unlisted)"),
+        )
+        .into());
+    }
+    if args.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&found).unwrap_or_default()
+        )?;
+    } else {
+        render::metadata_list(out, id, &found)?;
+    }
+    Ok(())
+}
+
+fn download(
+    client: &Client,
+    args: &Args,
+    id: &str,
+    version: &str,
+    output: Option<PathBuf>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let version = NuGetVersion::parse(version)?;
+    let path = output.unwrap_or_else(|| {
+        let lower_version = version.to_normalized_string().to_lowercase();
+        PathBuf::from(format!("{}.{lower_version}.nupkg", id.to_lowercase()))
+    });
+    let found = client.download_to_file(id, &version, &path)?;
+    if args.json {
+        let value = json!({ "source": found.source, "path": path, "download": found.value });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        )?;
+    } else {
+        render::download(out, id, &version, &path, &found)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! `rnuget`: search, versions, metadata and download from NuGet V3 feeds on the command line.
+//!
+//! Without `--source` it starts the embedded demo feed on loopback and uses that, so every
+//! command works offline; `rnuget demo` walks through all of them. See `rnuget --help`.
+
+mod args;
+mod commands;
+mod demo;
+mod failure;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use args::{Args, Command};
+use failure::Failure;
+use rnuget::client::{Client, ClientOptions};
+use rnuget::demo::DemoFeed;
+
+fn main() -> ExitCode {
+    let args = match args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => return Failure::Usage(message).report(),
+    };
+    setup_logging(args.verbose);
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+fn run(args: &Args) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match &args.command {
+        Command::Help => Ok(out.write_all(args::USAGE.as_bytes())?),
+        Command::Version => Ok(writeln!(out, "rnuget {}", env!("CARGO_PKG_VERSION"))?),
+        Command::Demo => demo::run(&mut out),
+        command => {
+            // The feed must outlive the client's calls: keep it until the command is done.
+            let (client, _feed) = client_for(args)?;
+            commands::run(command, &client, args, &mut out)
+        }
+    }
+}
+
+/// A client for the `--source` URLs, or for a demo feed started here when there are none.
+fn client_for(args: &Args) -> Result<(Client, Option<DemoFeed>), Failure> {
+    let mut options = ClientOptions::new().ignore_failed_sources(args.ignore_failed_sources);
+    let mut feed = None;
+    if args.sources.is_empty() {
+        let demo = DemoFeed::start().map_err(|err| Failure::Io("starting the demo feed", err))?;
+        eprintln!(
+            "rnuget: no --source given; using the embedded demo feed at {}",
+            demo.index_url()
+        );
+        options = options.named_source("demo", &demo.index_url());
+        feed = Some(demo);
+    }
+    for url in &args.sources {
+        options = options.source(url);
+    }
+    Ok((Client::new(options)?, feed))
+}
+
+/// Warnings always reach stderr; `--verbose` adds rnuget's debug lines (one per request).
+fn setup_logging(verbose: bool) {
+    let rnuget_level = if verbose {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Warn
+    };
+    let _ = fern::Dispatch::new()
+        .level(log::LevelFilter::Warn)
+        .level_for("rnuget", rnuget_level)
+        .format(|out, message, record| {
+            out.finish(format_args!(
+                "rnuget: {} [{}] {message}",
+                record.level().as_str().to_lowercase(),
+                record.target()
+            ))
+        })
+        .chain(std::io::stderr())
+        .apply();
+}

@@ -1,0 +1,59 @@
+//! How a [`super::Client`] is configured.
+
+use crate::error::strip_credentials;
+use crate::http::HttpOptions;
+
+/// Settings of a client, fixed when it is built.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// HTTP settings shared by every source (one session id for the whole client).
+    pub http: HttpOptions,
+    /// Sources in the order they are consulted.
+    pub sources: Vec<SourceOptions>,
+    /// When true, a source that fails is left out of a version list (with a warning) instead of
+    /// failing it, as NuGet's `--ignore-failed-sources` does. Default false.
+    pub ignore_failed_sources: bool,
+}
+
+/// One configured source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceOptions {
+    /// Name used in messages and results (NuGet.Config's `key`).
+    pub name: String,
+    /// Source URL (NuGet.Config's `value`): a V3 service index.
+    pub url: String,
+}
+
+impl ClientOptions {
+    /// Options with default HTTP settings and no sources.
+    pub fn new() -> Self {
+        ClientOptions::default()
+    }
+
+    /// Adds a source named after its URL (credentials removed).
+    pub fn source(self, url: &str) -> Self {
+        let name = strip_credentials(url);
+        self.named_source(&name, url)
+    }
+
+    /// Adds a source with a name.
+    pub fn named_source(mut self, name: &str, url: &str) -> Self {
+        self.sources.push(SourceOptions {
+            name: name.to_string(),
+            url: url.to_string(),
+        });
+        self
+    }
+
+    /// Replaces the HTTP settings.
+    pub fn http(mut self, http: HttpOptions) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Sets [`ClientOptions::ignore_failed_sources`].
+    pub fn ignore_failed_sources(mut self, ignore: bool) -> Self {
+        self.ignore_failed_sources = ignore;
+        self
+    }
+}

@@ -1,0 +1,107 @@
+//! Response bodies: `deflate` decoding (ureq decodes `gzip` itself) and copying under a cap.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+
+use flate2::read::{DeflateDecoder, ZlibDecoder};
+
+/// Wraps a body reader so that a `Content-Encoding: deflate` body comes out decoded.
+///
+/// HTTP's "deflate" is meant to be zlib-wrapped (RFC 9110), but some servers send a raw deflate
+/// stream; the first two bytes tell them apart, as browsers do.
+pub fn decoded<'a, R: Read + 'a>(
+    reader: R,
+    content_encoding: Option<&str>,
+) -> io::Result<Box<dyn Read + 'a>> {
+    let is_deflate = content_encoding.is_some_and(|e| {
+        e.split(',')
+            .any(|part| part.trim().eq_ignore_ascii_case("deflate"))
+    });
+    if !is_deflate {
+        return Ok(Box::new(reader));
+    }
+    let mut buffered = BufReader::new(reader);
+    let head = buffered.fill_buf()?;
+    let zlib = head.len() >= 2
+        && head[0] & 0x0f == 8
+        && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
+    Ok(if zlib {
+        Box::new(ZlibDecoder::new(buffered))
+    } else {
+        Box::new(DeflateDecoder::new(buffered))
+    })
+}
+
+/// Why a capped copy stopped.
+#[derive(Debug)]
+pub enum CopyError {
+    /// Reading the body failed.
+    Read(io::Error),
+    /// Writing to the destination failed.
+    Write(io::Error),
+    /// The body is longer than the cap.
+    TooLarge,
+}
+
+/// Copies `reader` into `writer`, failing as soon as more than `cap` bytes arrive.
+pub fn copy_capped(
+    reader: &mut dyn Read,
+    writer: &mut dyn Write,
+    cap: u64,
+) -> Result<u64, CopyError> {
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyError::Read(e)),
+        };
+        total += read as u64;
+        if total > cap {
+            return Err(CopyError::TooLarge);
+        }
+        writer
+            .write_all(&buffer[..read])
+            .map_err(CopyError::Write)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::Compression;
+    use flate2::write::{DeflateEncoder, ZlibEncoder};
+
+    fn decode(bytes: &[u8], encoding: Option<&str>) -> Vec<u8> {
+        let mut out = Vec::new();
+        decoded(bytes, encoding)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn deflate_bodies_decode_in_both_wrappings() {
+        let text = b"{\"versions\":[\"1.0.0\"]}".repeat(20);
+        let mut zlib = ZlibEncoder::new(Vec::new(), Compression::default());
+        zlib.write_all(&text).unwrap();
+        let mut raw = DeflateEncoder::new(Vec::new(), Compression::default());
+        raw.write_all(&text).unwrap();
+        assert_eq!(decode(&zlib.finish().unwrap(), Some("deflate")), text);
+        assert_eq!(decode(&raw.finish().unwrap(), Some("Deflate")), text);
+        assert_eq!(decode(&text, None), text);
+        assert_eq!(decode(&text, Some("identity")), text);
+    }
+
+    #[test]
+    fn copies_stop_past_the_cap() {
+        let mut out = Vec::new();
+        assert_eq!(copy_capped(&mut &b"12345"[..], &mut out, 5).unwrap(), 5);
+        assert!(matches!(
+            copy_capped(&mut &b"123456"[..], &mut Vec::new(), 5),
+            Err(CopyError::TooLarge)
+        ));
+    }
+}

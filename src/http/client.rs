@@ -1,0 +1,353 @@
+//! [`HttpClient`]: blocking GETs over ureq and rustls with NuGet's headers, deadlines and caps.
+//!
+//! Redirects are followed here rather than inside ureq so that the credentials rule is exact:
+//! an `Authorization` header goes only to the origin (scheme, host and port) of the URL the
+//! caller gave, never to another one a redirect points at. ureq's own "same host" rule ignores
+//! the port, so two servers on one machine would share credentials.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use log::debug;
+use serde::de::DeserializeOwned;
+use ureq::http::Response;
+
+use super::body::{self, CopyError};
+use super::errors;
+use super::options::{HttpOptions, new_session_id};
+use super::url::{self, Credentials, Origin};
+use crate::{Error, ErrorKind, Result};
+
+/// Largest redirect body read (and thrown away) so that its connection can be reused.
+const REDIRECT_BODY_LIMIT: u64 = 64 * 1024;
+
+/// A blocking HTTP client shared by every provider of a session (`Arc<HttpClient>`).
+///
+/// Every method takes `&self` and may be called from many threads at once; the connection pool
+/// inside is shared.
+pub struct HttpClient {
+    agent: ureq::Agent,
+    options: HttpOptions,
+}
+
+/// Header values (which may hold API keys) never show; their names do.
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self
+            .options
+            .extra_headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        f.debug_struct("HttpClient")
+            .field("user_agent", &self.options.user_agent)
+            .field("session_id", &self.options.session_id)
+            .field("connect_timeout", &self.options.connect_timeout)
+            .field("request_timeout", &self.options.request_timeout)
+            .field("max_response_bytes", &self.options.max_response_bytes)
+            .field("max_package_bytes", &self.options.max_package_bytes)
+            .field("extra_headers", &headers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a request is for: it decides the deadlines and the size cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A document read into memory: one overall deadline, `max_response_bytes`.
+    Document,
+    /// A package streamed to a writer: a deadline for the headers, then per read.
+    Package,
+}
+
+/// A response with a success status, ready to be read.
+struct Opened {
+    response: Response<ureq::Body>,
+    /// The URL that answered, after redirects, credentials removed.
+    url: String,
+    status: u16,
+    started: Instant,
+}
+
+impl HttpClient {
+    /// Builds a client; fails only when an option cannot be used (an invalid header).
+    pub fn new(mut options: HttpOptions) -> Result<HttpClient> {
+        if options.session_id.trim().is_empty() {
+            options.session_id = new_session_id();
+        }
+        check_header_value("User-Agent", &options.user_agent)?;
+        check_header_value("X-NuGet-Session-Id", &options.session_id)?;
+        for (name, value) in &options.extra_headers {
+            ureq::http::HeaderName::try_from(name.as_str()).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("bad header name {name:?}"),
+                )
+            })?;
+            check_header_value(name, value)?;
+        }
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(options.user_agent.as_str())
+            .accept_encoding("gzip, deflate")
+            .timeout_connect(Some(options.connect_timeout))
+            .build();
+        Ok(HttpClient {
+            agent: ureq::Agent::new_with_config(config),
+            options,
+        })
+    }
+
+    /// The options this client was built with.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// The `X-NuGet-Session-Id` this client sends.
+    pub fn session_id(&self) -> &str {
+        &self.options.session_id
+    }
+
+    /// GETs `url` into memory, at most `max_response_bytes` after decompression.
+    pub fn get_bytes(&self, url: &str) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.get_into(
+            url,
+            Purpose::Document,
+            self.options.max_response_bytes,
+            &mut out,
+        )?;
+        Ok(out)
+    }
+
+    /// GETs `url` and parses it as JSON; a leading UTF-8 byte-order mark is skipped.
+    pub fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T> {
+        let bytes = self.get_bytes(url)?;
+        parse_json(&bytes, url)
+    }
+
+    /// GETs `url` into `writer`, streaming, at most `max_package_bytes`; returns bytes written.
+    pub fn download_to(&self, url: &str, writer: &mut dyn Write) -> Result<u64> {
+        self.get_into(
+            url,
+            Purpose::Package,
+            self.options.max_package_bytes,
+            writer,
+        )
+    }
+
+    fn get_into(
+        &self,
+        url: &str,
+        purpose: Purpose,
+        cap: u64,
+        writer: &mut dyn Write,
+    ) -> Result<u64> {
+        let opened = self.open(url, purpose)?;
+        let shown = opened.url.clone();
+        if let Some(length) = declared_length(&opened.response)
+            && length > cap
+        {
+            return Err(errors::too_large(cap, &shown));
+        }
+        let encoding = header(&opened.response, "content-encoding");
+        let raw = opened.response.into_body().into_reader();
+        let mut reader =
+            body::decoded(raw, encoding.as_deref()).map_err(|e| errors::from_io(e, &shown))?;
+        let result = body::copy_capped(&mut reader, writer, cap);
+        let elapsed = opened.started.elapsed().as_millis();
+        match result {
+            Ok(bytes) => {
+                debug!(target: "rnuget::http", "GET {shown} {} {bytes} bytes {elapsed} ms", opened.status);
+                Ok(bytes)
+            }
+            Err(err) => {
+                let err = match err {
+                    CopyError::Read(e) => errors::from_io(e, &shown),
+                    CopyError::Write(e) => Error::from(e)
+                        .context("writing the response")
+                        .with_url(&shown),
+                    CopyError::TooLarge => errors::too_large(cap, &shown),
+                };
+                debug!(target: "rnuget::http", "GET {shown} {} failed after {elapsed} ms: {err}", opened.status);
+                Err(err.with_status(opened.status))
+            }
+        }
+    }
+
+    /// Sends the GET, following redirects, and returns the first non-redirect success.
+    fn open(&self, url: &str, purpose: Purpose) -> Result<Opened> {
+        let started = Instant::now();
+        let deadline = started + self.options.request_timeout;
+        let (mut current, credentials) = url::split_credentials(url);
+        let home = url::origin(&current);
+        let mut redirects = 0u32;
+        loop {
+            let hop_started = Instant::now();
+            let remaining = deadline.saturating_duration_since(hop_started);
+            if remaining.is_zero() {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "request deadline passed during redirects",
+                )
+                .with_url(&url::loggable(&current)));
+            }
+            let authorize = credentials
+                .as_ref()
+                .filter(|_| same_origin(&home, &current));
+            let response = self.send(&current, purpose, remaining, authorize)?;
+            let status = response.status().as_u16();
+            let ms = hop_started.elapsed().as_millis();
+            if (200..300).contains(&status) {
+                return Ok(Opened {
+                    response,
+                    url: url::loggable(&current),
+                    status,
+                    started,
+                });
+            }
+            let location = header(&response, "location");
+            if !is_redirect(status) || location.is_none() {
+                debug!(target: "rnuget::http", "GET {} {status} {ms} ms", url::loggable(&current));
+                return Err(errors::from_status(status, &url::loggable(&current)));
+            }
+            let next = url::resolve(&current, location.as_deref().unwrap_or_default());
+            debug!(target: "rnuget::http", "GET {} {status} -> {} {ms} ms", url::loggable(&current), url::loggable(&next));
+            drain(response);
+            redirects += 1;
+            if redirects > self.options.max_redirects {
+                return Err(Error::new(
+                    ErrorKind::HttpStatus,
+                    format!("more than {} redirects", self.options.max_redirects),
+                )
+                .with_url(&url::loggable(url))
+                .with_status(status));
+            }
+            // A Location may carry its own user info; it is dropped, never used.
+            current = url::split_credentials(&next).0;
+        }
+    }
+
+    fn send(
+        &self,
+        url: &str,
+        purpose: Purpose,
+        remaining: Duration,
+        credentials: Option<&Credentials>,
+    ) -> Result<Response<ureq::Body>> {
+        let mut request = self
+            .agent
+            .get(url::without_fragment(url))
+            .header("X-NuGet-Session-Id", self.options.session_id.as_str());
+        for (name, value) in &self.options.extra_headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(credentials) = credentials {
+            request = request.header("Authorization", credentials.authorization());
+        }
+        let config = request.config();
+        let request = match purpose {
+            Purpose::Document => config.timeout_global(Some(remaining)).build(),
+            Purpose::Package => config
+                .timeout_recv_response(Some(remaining))
+                .timeout_per_read(Some(self.options.download_read_timeout))
+                .build(),
+        };
+        request.call().map_err(|err| {
+            let err = errors::from_ureq(err, &url::loggable(url));
+            debug!(target: "rnuget::http", "GET {} failed: {err}", url::loggable(url));
+            err
+        })
+    }
+}
+
+/// Parses JSON, skipping a UTF-8 byte-order mark; a parse failure is a protocol error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], url: &str) -> Result<T> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::new(ErrorKind::Protocol, format!("invalid JSON: {e}")).with_url(url))
+}
+
+fn same_origin(home: &Option<Origin>, url: &str) -> bool {
+    home.is_some() && *home == url::origin(url)
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+fn header(response: &Response<ureq::Body>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `Content-Length` of a body sent as is; `None` for compressed bodies, whose decoded size
+/// only shows while reading.
+fn declared_length(response: &Response<ureq::Body>) -> Option<u64> {
+    if header(response, "content-encoding").is_some_and(|e| !e.eq_ignore_ascii_case("identity")) {
+        return None;
+    }
+    header(response, "content-length").and_then(|v| v.trim().parse().ok())
+}
+
+fn drain(response: Response<ureq::Body>) {
+    let mut reader = response.into_body().into_reader().take(REDIRECT_BODY_LIMIT);
+    let _ = std::io::copy(&mut reader, &mut std::io::sink());
+}
+
+fn check_header_value(name: &str, value: &str) -> Result<()> {
+    ureq::http::HeaderValue::try_from(value)
+        .map(|_| ())
+        .map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("bad value for header {name}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<HttpClient>();
+    }
+
+    #[test]
+    fn empty_session_id_gets_a_fresh_one() {
+        let options = HttpOptions {
+            session_id: String::new(),
+            ..HttpOptions::default()
+        };
+        let client = HttpClient::new(options).unwrap();
+        assert_eq!(client.session_id().len(), 36);
+    }
+
+    #[test]
+    fn bad_headers_are_invalid_arguments() {
+        let options = HttpOptions {
+            extra_headers: vec![("X-Bad".into(), "a\nb".into())],
+            ..HttpOptions::default()
+        };
+        assert_eq!(
+            HttpClient::new(options).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn json_with_a_byte_order_mark_parses() {
+        let value: serde_json::Value = parse_json(b"\xEF\xBB\xBF{\"a\":1}", "u").unwrap();
+        assert_eq!(value["a"], 1);
+        let err = parse_json::<serde_json::Value>(b"{", "http://x:y@h/").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(err.url(), Some("http://h/"));
+    }
+}

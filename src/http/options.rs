@@ -1,0 +1,124 @@
+//! How an [`super::HttpClient`] behaves: identity, deadlines and size limits.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+
+/// Settings of one HTTP client, fixed when the client is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// `User-Agent` sent with every request; the default names rnuget and its version.
+    pub user_agent: String,
+    /// Deadline for opening a connection (DNS, TCP, TLS). Default 10 s.
+    pub connect_timeout: Duration,
+    /// Deadline for a whole request, redirects and body included, as NuGet's 100 s
+    /// `HttpClient.Timeout`. For package downloads it covers the response headers only, and
+    /// [`HttpOptions::download_read_timeout`] guards the body.
+    pub request_timeout: Duration,
+    /// Longest wait for the next bytes of a package body (NuGet's 60 s download timeout).
+    pub download_read_timeout: Duration,
+    /// Largest JSON (or other in-memory) response body, after decompression. Default 64 MiB.
+    pub max_response_bytes: u64,
+    /// Largest `.nupkg` body, after decompression. Default 4 GiB.
+    pub max_package_bytes: u64,
+    /// Redirects followed before giving up. Default 10.
+    pub max_redirects: u32,
+    /// `X-NuGet-Session-Id` sent with every request. The default is fresh for every
+    /// `HttpOptions::default()`; an empty string asks the client to make a fresh one.
+    pub session_id: String,
+    /// More headers sent with every request, after the built-in ones.
+    pub extra_headers: Vec<(String, String)>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            user_agent: default_user_agent(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(100),
+            download_read_timeout: Duration::from_secs(60),
+            max_response_bytes: 64 * 1024 * 1024,
+            max_package_bytes: 4 * 1024 * 1024 * 1024,
+            max_redirects: 10,
+            session_id: new_session_id(),
+            extra_headers: Vec::new(),
+        }
+    }
+}
+
+/// `rnuget/<version> (+https://github.com/rnuget)`.
+pub fn default_user_agent() -> String {
+    format!(
+        "rnuget/{} (+https://github.com/rnuget)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// A fresh id formatted as a GUID, different for every call in and across processes.
+///
+/// NuGet only needs the id to tell sessions apart in server logs, so a hash of the time, the
+/// process id, a counter and a stack address is enough; no random-number crate is needed.
+pub fn new_session_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let stack_marker = 0u8;
+    let mut hasher = Sha256::new();
+    hasher.update(nanos.to_le_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    hasher.update(count.to_le_bytes());
+    hasher.update((&stack_marker as *const u8 as usize).to_le_bytes());
+    hasher.update(format!("{:?}", std::thread::current().id()).as_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    // Mark it as a version-4 (random) GUID, RFC 4122 variant, so that it looks like one.
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_nuget() {
+        let options = HttpOptions::default();
+        assert!(options.user_agent.starts_with("rnuget/"));
+        assert!(options.user_agent.contains(env!("CARGO_PKG_VERSION")));
+        assert_eq!(options.connect_timeout, Duration::from_secs(10));
+        assert_eq!(options.request_timeout, Duration::from_secs(100));
+        assert_eq!(options.max_response_bytes, 64 << 20);
+        assert_eq!(options.max_package_bytes, 4 << 30);
+        assert!(options.extra_headers.is_empty());
+    }
+
+    #[test]
+    fn session_ids_are_guids_and_differ() {
+        let a = new_session_id();
+        let b = new_session_id();
+        assert_ne!(a, b);
+        for id in [&a, &b] {
+            let groups: Vec<_> = id.split('-').map(str::len).collect();
+            assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+            assert!(
+                id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+                "{id}"
+            );
+            assert_eq!(&id[14..15], "4", "{id}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Downloads of `.nupkg` files: streamed to a temporary file beside the target, hashed while
+//! streaming, validated as a whole package, then renamed into place.
+//!
+//! Nothing appears at the target path unless the whole package arrived and reads as a valid
+//! package; on any failure the temporary file is removed.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha512};
+
+use crate::error::strip_credentials;
+use crate::package::PackageReader;
+use crate::protocol::DownloadInfo;
+use crate::{Error, Result};
+
+/// Streams a body into a writer (the provider's authorised GET of the package URL).
+pub type Stream<'a> = dyn Fn(&mut dyn Write) -> Result<u64> + 'a;
+
+/// Downloads `url` to `path`. `label` names the package (`Id 1.0.0`) in errors.
+pub fn to_file(stream: &Stream<'_>, url: &str, label: &str, path: &Path) -> Result<DownloadInfo> {
+    let fail = |err: Error| {
+        err.context(format!("downloading package {label}"))
+            .with_url(url)
+    };
+    let mut temp = TempFile::create(path).map_err(|e| fail(io_error(e, path)))?;
+    let mut writer = HashingWriter::new(BufWriter::new(temp.file()?));
+    let bytes = stream(&mut writer).map_err(fail)?;
+    let sha512 = writer.finish().map_err(|e| fail(io_error(e, &temp.path)))?;
+    PackageReader::open(&temp.path).map_err(fail)?;
+    temp.persist(path).map_err(|e| fail(io_error(e, path)))?;
+    Ok(DownloadInfo {
+        url: strip_credentials(url),
+        bytes,
+        sha512,
+    })
+}
+
+/// Downloads `url` into memory and validates it.
+pub fn to_vec(stream: &Stream<'_>, url: &str, label: &str) -> Result<Vec<u8>> {
+    let fail = |err: Error| {
+        err.context(format!("downloading package {label}"))
+            .with_url(url)
+    };
+    let mut bytes = Vec::new();
+    stream(&mut bytes).map_err(fail)?;
+    // TODO(package-reader): validate without a copy once PackageReader can hand its bytes back.
+    PackageReader::from_bytes(bytes.clone(), label).map_err(fail)?;
+    Ok(bytes)
+}
+
+/// SHA-512 of `bytes`, base64, as NuGet writes it in `.nupkg.sha512`.
+pub fn sha512_base64(bytes: &[u8]) -> String {
+    STANDARD.encode(Sha512::digest(bytes))
+}
+
+fn io_error(err: io::Error, path: &Path) -> Error {
+    Error::from(err).context(path.display())
+}
+
+/// A file beside the target that is removed on drop unless it was renamed into place.
+struct TempFile {
+    path: PathBuf,
+    file: Option<File>,
+    persisted: bool,
+}
+
+impl TempFile {
+    fn create(target: &Path) -> io::Result<TempFile> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "package.nupkg".to_string());
+        loop {
+            let unique = format!(
+                ".{name}.{}-{}.part",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            );
+            let path = dir.join(unique);
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    return Ok(TempFile {
+                        path,
+                        file: Some(file),
+                        persisted: false,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn file(&mut self) -> Result<File> {
+        self.file
+            .take()
+            .ok_or_else(|| Error::new(crate::ErrorKind::Io, "temporary file already taken"))
+    }
+
+    fn persist(mut self, target: &Path) -> io::Result<()> {
+        fs::rename(&self.path, target)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            self.file = None;
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Hashes and counts what passes through to the file.
+struct HashingWriter {
+    inner: BufWriter<File>,
+    hasher: Sha512,
+}
+
+impl HashingWriter {
+    fn new(inner: BufWriter<File>) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha512::new(),
+        }
+    }
+
+    /// Flushes to disk and returns the base64 SHA-512.
+    fn finish(self) -> io::Result<String> {
+        let file = self.inner.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok(STANDARD.encode(self.hasher.finalize()))
+    }
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

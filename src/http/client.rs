@@ -155,7 +155,11 @@ impl HttpClient {
         let raw = opened.response.into_body().into_reader();
         let mut reader =
             body::decoded(raw, encoding.as_deref()).map_err(|e| errors::from_io(e, &shown))?;
-        let result = body::copy_capped(&mut reader, writer, cap);
+        let deadline = match purpose {
+            Purpose::Document => Some(opened.started + self.options.request_timeout),
+            Purpose::Package => None,
+        };
+        let result = body::copy_capped(&mut reader, writer, cap, deadline);
         let elapsed = opened.started.elapsed().as_millis();
         match result {
             Ok(bytes) => {
@@ -169,6 +173,14 @@ impl HttpClient {
                         .context("writing the response")
                         .with_url(&shown),
                     CopyError::TooLarge => errors::too_large(cap, &shown),
+                    CopyError::Deadline => Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the body was still arriving after the {} s request timeout",
+                            self.options.request_timeout.as_secs_f64()
+                        ),
+                    )
+                    .with_url(&shown),
                 };
                 debug!(target: "rnuget::http", "GET {shown} {} failed after {elapsed} ms: {err}", opened.status);
                 Err(err.with_status(opened.status))
@@ -248,7 +260,14 @@ impl HttpClient {
         }
         let config = request.config();
         let request = match purpose {
-            Purpose::Document => config.timeout_global(Some(remaining)).build(),
+            // Per-phase timeouts rather than `timeout_global`: with a global timeout ureq 3.5
+            // resolves the host on a new thread for every request, pooled connection or not,
+            // which costs more than a whole loopback GET. The copy loop enforces the overall
+            // deadline on the body.
+            Purpose::Document => config
+                .timeout_recv_response(Some(remaining))
+                .timeout_recv_body(Some(remaining))
+                .build(),
             Purpose::Package => config
                 .timeout_recv_response(Some(remaining))
                 .timeout_per_read(Some(self.options.download_read_timeout))

@@ -72,6 +72,15 @@ fn cargo_build_command(profile_dir: &Path) -> Command {
     command
         .current_dir(workspace_root())
         .args(["build", "-p", "rnuget-ffi", "--lib"]);
+    // Cargo gives this test the variables it sets for a crate (CARGO_MANIFEST_DIR, CARGO_PKG_*,
+    // ...). Some build scripts (ring's) track those; a nested cargo that inherits them sees them
+    // as changed and rebuilds, and the next plain `cargo build` rebuilds back.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if is_crate_variable(&name) {
+            command.env_remove(&*name);
+        }
+    }
     let profile = profile_dir
         .file_name()
         .and_then(|n| n.to_str())
@@ -89,6 +98,20 @@ fn cargo_build_command(profile_dir: &Path) -> Command {
     }
     command.arg("--target-dir").arg(target_dir);
     command
+}
+
+/// Whether cargo sets this variable for the crate it runs, rather than a user to configure it.
+fn is_crate_variable(name: &str) -> bool {
+    const PREFIXES: &[&str] = &["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CFG_"];
+    const NAMES: &[&str] = &[
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
 }
 
 /// The C compiler `cc` would use in a build script for this target.

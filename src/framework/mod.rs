@@ -4,6 +4,7 @@
 //! parse.rs     NuGetFramework.Parse: long names (with a comma) and short folder names
 //! format.rs    GetShortFolderName() and DotNetFrameworkName
 //! names.rs     identifiers, their synonyms and short names, profile short names
+//! order.rs     NuGetFrameworkSorter as Ord
 //! portable.rs  portable profiles (ProfileN <-> framework lists) and equivalent frameworks
 //! version.rs   the four-part framework version and its text forms
 //! text.rs      .NET's case-insensitive comparison and URI unescaping
@@ -11,9 +12,10 @@
 
 mod format;
 mod names;
+mod order;
 mod parse;
 mod portable;
-mod text;
+pub(crate) mod text;
 mod version;
 
 pub use version::FrameworkVersion;
@@ -28,7 +30,7 @@ use text::{eq_ignore_case, hash_ignore_case};
 /// A parsed target framework (`net45`, `netstandard2.0`, `.NETFramework,Version=v4.5`).
 ///
 /// Equality and hashing are NuGet's full comparison: identifier, profile and platform ignoring
-/// case, version and platform version exactly.
+/// case, version and platform version exactly. Ordering is `NuGetFrameworkSorter`'s.
 #[derive(Debug, Clone)]
 pub struct NuGetFramework {
     framework: String,
@@ -45,6 +47,12 @@ impl NuGetFramework {
     /// profile, a name that is nothing but commas).
     pub fn parse(input: &str) -> Result<Self> {
         parse::parse(input)
+    }
+
+    /// Parses a folder name (`lib/<folder>/`) as `NuGetFramework.ParseFolder` does: like
+    /// [`Self::parse`], but a comma is not read as a long name.
+    pub fn parse_folder(folder: &str) -> Result<Self> {
+        parse::parse_folder(folder)
     }
 
     /// The framework that matches any framework (`any`), used for groups without one.

@@ -87,7 +87,7 @@ fn long_version(input: &str, part: &str) -> Result<FrameworkVersion> {
         .ok_or_else(|| invalid(input, format!("{text:?} is not a framework version")))
 }
 
-fn parse_folder(input: &str) -> Result<NuGetFramework> {
+pub(super) fn parse_folder(input: &str) -> Result<NuGetFramework> {
     let unescaped;
     let name = if input.contains('%') {
         unescaped = unescape_data_string(input);

@@ -16,7 +16,6 @@ use super::body::{self, CopyError};
 use super::errors;
 use super::options::{HttpOptions, new_session_id};
 use super::url::{self, Credentials, Origin};
-use crate::error::strip_credentials;
 use crate::{Error, ErrorKind, Result};
 
 /// Largest redirect body read (and thrown away) so that its connection can be reused.
@@ -26,10 +25,30 @@ const REDIRECT_BODY_LIMIT: u64 = 64 * 1024;
 ///
 /// Every method takes `&self` and may be called from many threads at once; the connection pool
 /// inside is shared.
-#[derive(Debug)]
 pub struct HttpClient {
     agent: ureq::Agent,
     options: HttpOptions,
+}
+
+/// Header values (which may hold API keys) never show; their names do.
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self
+            .options
+            .extra_headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        f.debug_struct("HttpClient")
+            .field("user_agent", &self.options.user_agent)
+            .field("session_id", &self.options.session_id)
+            .field("connect_timeout", &self.options.connect_timeout)
+            .field("request_timeout", &self.options.request_timeout)
+            .field("max_response_bytes", &self.options.max_response_bytes)
+            .field("max_package_bytes", &self.options.max_package_bytes)
+            .field("extra_headers", &headers)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a request is for: it decides the deadlines and the size cap.
@@ -172,7 +191,7 @@ impl HttpClient {
                     ErrorKind::Timeout,
                     "request deadline passed during redirects",
                 )
-                .with_url(&current));
+                .with_url(&url::loggable(&current)));
             }
             let authorize = credentials
                 .as_ref()
@@ -183,18 +202,18 @@ impl HttpClient {
             if (200..300).contains(&status) {
                 return Ok(Opened {
                     response,
-                    url: strip_credentials(&current),
+                    url: url::loggable(&current),
                     status,
                     started,
                 });
             }
             let location = header(&response, "location");
             if !is_redirect(status) || location.is_none() {
-                debug!(target: "rnuget::http", "GET {} {status} {ms} ms", strip_credentials(&current));
-                return Err(errors::from_status(status, &current));
+                debug!(target: "rnuget::http", "GET {} {status} {ms} ms", url::loggable(&current));
+                return Err(errors::from_status(status, &url::loggable(&current)));
             }
             let next = url::resolve(&current, location.as_deref().unwrap_or_default());
-            debug!(target: "rnuget::http", "GET {} {status} -> {} {ms} ms", strip_credentials(&current), strip_credentials(&next));
+            debug!(target: "rnuget::http", "GET {} {status} -> {} {ms} ms", url::loggable(&current), url::loggable(&next));
             drain(response);
             redirects += 1;
             if redirects > self.options.max_redirects {
@@ -202,7 +221,7 @@ impl HttpClient {
                     ErrorKind::HttpStatus,
                     format!("more than {} redirects", self.options.max_redirects),
                 )
-                .with_url(url)
+                .with_url(&url::loggable(url))
                 .with_status(status));
             }
             // A Location may carry its own user info; it is dropped, never used.
@@ -236,8 +255,8 @@ impl HttpClient {
                 .build(),
         };
         request.call().map_err(|err| {
-            let err = errors::from_ureq(err, url);
-            debug!(target: "rnuget::http", "GET {} failed: {err}", strip_credentials(url));
+            let err = errors::from_ureq(err, &url::loggable(url));
+            debug!(target: "rnuget::http", "GET {} failed: {err}", url::loggable(url));
             err
         })
     }

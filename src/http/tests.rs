@@ -279,3 +279,51 @@ fn redirect_loops_end() {
     assert_eq!(err.kind(), ErrorKind::HttpStatus);
     assert_eq!(server.request_count(), 4);
 }
+
+/// Collects `rnuget::http` log lines; installed once for this test binary.
+struct Capture;
+
+static LINES: parking_lot::Mutex<Vec<String>> = parking_lot::Mutex::new(Vec::new());
+
+impl log::Log for Capture {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.target() == "rnuget::http"
+    }
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            LINES
+                .lock()
+                .push(format!("{} {}", record.level(), record.args()));
+        }
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn one_debug_line_per_request_without_credentials() {
+    static LOGGER: Capture = Capture;
+    let installed = log::set_logger(&LOGGER).is_ok();
+    assert!(installed, "another logger is installed in this test binary");
+    log::set_max_level(log::LevelFilter::Debug);
+    let server = serve("{\"a\":1}");
+    let port = server.addr().port();
+    let url = format!("http://me:s3cret@127.0.0.1:{port}/logged.json?sig=SECRETSIG&q=x");
+    client().get_bytes(&url).unwrap();
+    let lines: Vec<String> = LINES
+        .lock()
+        .iter()
+        .filter(|l| l.contains("/logged.json"))
+        .cloned()
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert!(line.starts_with("DEBUG GET http://127.0.0.1:"), "{line}");
+    assert!(
+        line.contains(" 200 7 bytes ") && line.ends_with(" ms"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("s3cret") && !line.contains("SECRETSIG"),
+        "{line}"
+    );
+}

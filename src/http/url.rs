@@ -67,6 +67,9 @@ pub fn origin(url: &str) -> Option<Origin> {
     let authority = &url[start..end];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
     let (host, port) = split_host_port(host_port);
+    if host.is_empty() {
+        return None;
+    }
     let port = port.or(match scheme.as_str() {
         "http" => Some(80),
         "https" => Some(443),
@@ -94,6 +97,50 @@ pub fn with_credentials_of(source: &str, url: &str) -> Option<String> {
         &url[..url_start],
         &url[url_start..]
     ))
+}
+
+/// Query parameters whose values are secrets (signed-URL signatures, tokens, keys).
+const SECRET_PARAMETERS: &[&str] = &[
+    "sig",
+    "signature",
+    "token",
+    "access_token",
+    "code",
+    "key",
+    "apikey",
+    "api-key",
+    "api_key",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+];
+
+/// A URL fit for logs and messages: no `user:password@`, and the values of query parameters
+/// that carry secrets (`sig=`, `token=`, ...) replaced by `***`.
+pub fn loggable(url: &str) -> String {
+    let stripped = crate::error::strip_credentials(url);
+    let Some((head, query)) = stripped.split_once('?') else {
+        return stripped;
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let masked: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) => {
+                format!("{name}=***")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    let mut out = format!("{head}?{}", masked.join("&"));
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 /// The URL without its `#fragment`, which is never sent to a server.
@@ -279,6 +326,18 @@ mod tests {
     }
 
     #[test]
+    fn loggable_urls_hide_credentials_and_signatures() {
+        assert_eq!(
+            loggable("https://u:p@blob.example/p.nupkg?sv=2020&SIG=abc%3D&se=1#x"),
+            "https://blob.example/p.nupkg?sv=2020&SIG=***&se=1#x"
+        );
+        assert_eq!(
+            loggable("http://h/q?q=json&take=20"),
+            "http://h/q?q=json&take=20"
+        );
+    }
+
+    #[test]
     fn origins_compare_scheme_host_and_port() {
         let a = origin("http://127.0.0.1:8080/x").unwrap();
         assert_eq!(a, origin("HTTP://127.0.0.1:8080/y?z").unwrap());
@@ -289,6 +348,7 @@ mod tests {
         );
         assert_ne!(origin("http://h/").unwrap(), origin("https://h/").unwrap());
         assert_eq!(origin("[::1]"), None);
+        assert_eq!(origin("http://///bad url"), None);
         assert_eq!(origin("http://[::1]:9/").unwrap().port, Some(9));
     }
 

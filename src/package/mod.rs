@@ -1,55 +1,130 @@
-//! Reading `.nupkg` archives and their `.nuspec` manifests.
+//! Reading `.nupkg` archives and their `.nuspec` manifests, as NuGet.Packaging 5.8 does.
 //!
-//! TODO(skeleton): interface only; the implementation replaces every `todo!()` below and keeps
-//! these signatures (it may add more).
+//! ```text
+//! archive.rs     the whole-zip validation a package passes before anyone sees it
+//! nuspec.rs      the manifest model and its parsing
+//! metadata.rs    single values of <metadata>: text, flags, license, repository, package types
+//! groups.rs      dependency groups, reference groups, framework assemblies
+//! frameworks.rs  supported frameworks (GetSupportedFrameworks)
+//! hash.rs        SHA-512 of the file and the signed-package content hash
+//! xml.rs         XML decoding and XDocument-like lookups
+//! model.rs       license, package type, repository, framework-specific groups
+//! dependency.rs  dependencies and dependency groups (shared with feed metadata)
+//! ```
 
+mod archive;
 mod dependency;
+mod frameworks;
+mod groups;
+mod hash;
+mod metadata;
+mod model;
+mod nuspec;
+#[cfg(test)]
+mod tests;
+mod xml;
 
 pub use dependency::{Dependency, DependencyGroup};
+pub use model::{
+    FrameworkAssembly, FrameworkSpecificGroup, LicenseKind, LicenseMetadata, PackageType,
+    RepositoryMetadata,
+};
+pub use nuspec::Nuspec;
 
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::Result;
-
-/// The manifest of a package, as `NuspecReader` reads it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Nuspec {
-    /// Package id as written in the nuspec.
-    pub id: String,
-    /// Package version.
-    pub version: crate::version::NuGetVersion,
-    /// Dependency groups by target framework.
-    pub dependency_groups: Vec<DependencyGroup>,
-}
-
-impl Nuspec {
-    /// Parses nuspec XML (any of the nuspec namespaces). `label` names the input in errors.
-    pub fn parse(_xml: &str, _label: &str) -> Result<Self> {
-        todo!()
-    }
-}
+use crate::framework::NuGetFramework;
+use crate::{Error, ErrorKind, Result};
 
 /// An opened, validated `.nupkg`.
+// TODO(extraction): the archive is not kept open, so entries cannot be read or extracted yet.
 #[derive(Debug)]
 pub struct PackageReader {
-    _private: (),
+    label: String,
+    files: Vec<String>,
+    nuspec: Nuspec,
+    signed: bool,
+    sha512: String,
+    content_hash: String,
 }
 
 impl PackageReader {
     /// Opens and validates a package file (whole zip, one root nuspec, safe entry names).
-    pub fn open(_path: &Path) -> Result<Self> {
-        todo!()
+    pub fn open(path: &Path) -> Result<Self> {
+        let label = path.display().to_string();
+        let file = File::open(path)
+            .map_err(|err| Error::from(err).context(format!("{label}: cannot open package")))?;
+        Self::read(BufReader::new(file), label)
     }
+
     /// Validates and opens a package held in memory. `label` names it in errors.
-    pub fn from_bytes(_bytes: Vec<u8>, _label: &str) -> Result<Self> {
-        todo!()
+    pub fn from_bytes(bytes: Vec<u8>, label: &str) -> Result<Self> {
+        Self::read(Cursor::new(bytes), label.to_string())
     }
+
+    fn read<R: Read + Seek>(mut reader: R, label: String) -> Result<Self> {
+        let archive = archive::read(&mut reader, &label)?;
+        let nuspec = Nuspec::from_bytes(&archive.nuspec, &label)?;
+        let hash_error = |err: std::io::Error| {
+            Error::new(
+                ErrorKind::InvalidPackage,
+                format!("{label}: cannot hash package: {err}"),
+            )
+        };
+        reader.seek(SeekFrom::Start(0)).map_err(hash_error)?;
+        let sha512 = hash::sha512(&mut reader).map_err(hash_error)?;
+        let content_hash = if archive.signed {
+            hash::signed_content_hash(&mut reader).map_err(hash_error)?
+        } else {
+            sha512.clone()
+        };
+        log::debug!(target: "rnuget::package", "{label}: {} {} ({} entries)", nuspec.id, nuspec.version, archive.files.len());
+        Ok(PackageReader {
+            files: archive.files,
+            signed: archive.signed,
+            nuspec,
+            sha512,
+            content_hash,
+            label,
+        })
+    }
+
     /// The manifest.
     pub fn nuspec(&self) -> &Nuspec {
-        todo!()
+        &self.nuspec
     }
-    /// Entry names in archive order.
+
+    /// Entry names in archive order, `%XX` escapes decoded (`GetFiles()`), directories included.
     pub fn files(&self) -> &[String] {
-        todo!()
+        &self.files
+    }
+
+    /// The name this package was opened under (its path, or the label given).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// True when the package carries a signature (`.signature.p7s`); it is not verified.
+    pub fn is_signed(&self) -> bool {
+        self.signed
+    }
+
+    /// Base64 SHA-512 of the whole file, as NuGet writes `<id>.<version>.nupkg.sha512`.
+    pub fn sha512(&self) -> &str {
+        &self.sha512
+    }
+
+    /// NuGet's content hash (`.nupkg.metadata`): [`Self::sha512`] for an unsigned package, the
+    /// hash of the package without its signature for a signed one.
+    pub fn content_hash(&self) -> &str {
+        &self.content_hash
+    }
+
+    /// `GetSupportedFrameworks()`: the frameworks of `lib/`, `build/`, `content/`, `tools/` and
+    /// the framework assemblies, sorted; an error when a folder name is one NuGet cannot parse.
+    pub fn supported_frameworks(&self) -> Result<Vec<NuGetFramework>> {
+        frameworks::supported_frameworks(&self.files, &self.nuspec, &self.label)
     }
 }

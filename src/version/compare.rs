@@ -34,7 +34,11 @@ impl NuGetVersion {
         if numbers != Ordering::Equal || mode == VersionComparison::Version {
             return numbers;
         }
-        let release = compare_releases(self.release(), other.release());
+        // The same version object (as NuGet's `ReferenceEquals` shortcut): no labels to read.
+        if std::ptr::eq(self, other) {
+            return Ordering::Equal;
+        }
+        let release = compare_releases(self.release_bytes(), other.release_bytes());
         if release != Ordering::Equal || mode != VersionComparison::VersionReleaseMetadata {
             return release;
         }
@@ -43,30 +47,81 @@ impl NuGetVersion {
 }
 
 /// Compares two release labels; an empty one (a stable version) is the greatest.
-fn compare_releases(a: &str, b: &str) -> Ordering {
+fn compare_releases(a: &[u8], b: &[u8]) -> Ordering {
     match (a.is_empty(), b.is_empty()) {
         (true, true) => return Ordering::Equal,
         (true, false) => return Ordering::Greater,
         (false, true) => return Ordering::Less,
         (false, false) => {}
     }
-    let mut left = a.as_bytes().split(|&c| c == b'.');
-    let mut right = b.as_bytes().split(|&c| c == b'.');
+    // Labels before the first difference (ignoring case) are equal, so start at the label
+    // that holds it: usually the only one that needs a closer look.
+    let common = common_prefix_ignore_case(a, b);
+    if common == a.len() && common == b.len() {
+        return Ordering::Equal;
+    }
+    let start = a[..common]
+        .iter()
+        .rposition(|&c| c == b'.')
+        .map_or(0, |dot| dot + 1);
+    // Equal labels may differ in length (`-01` and `-1`), so each side keeps its own cursor.
+    let (mut i, mut j) = (start, start);
     loop {
-        match (left.next(), right.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => match compare_label(x, y) {
-                Ordering::Equal => {}
-                other => return other,
-            },
+        let end_a = label_end(a, i);
+        let end_b = label_end(b, j);
+        match compare_label(&a[i..end_a], &b[j..end_b]) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+        match (end_a == a.len(), end_b == b.len()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            (false, false) => (i, j) = (end_a + 1, end_b + 1),
         }
     }
 }
 
+/// Where the label starting at `from` ends: the next `.` or the end.
+fn label_end(s: &[u8], from: usize) -> usize {
+    s[from..]
+        .iter()
+        .position(|&c| c == b'.')
+        .map_or(s.len(), |p| from + p)
+}
+
+/// How many leading bytes of `a` and `b` are equal ignoring case.
+///
+/// Labels and metadata hold only ASCII letters, digits, `-` and `.`; for those, setting bit
+/// 0x20 folds case exactly (digits, `-` and `.` already have it), which lets this compare eight
+/// bytes at a time.
+fn common_prefix_ignore_case(a: &[u8], b: &[u8]) -> usize {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while let (Some((x, _)), Some((y, _))) = (
+        a[i..n].split_first_chunk::<8>(),
+        b[i..n].split_first_chunk::<8>(),
+    ) {
+        let diff = (u64::from_le_bytes(*x) | FOLD) ^ (u64::from_le_bytes(*y) | FOLD);
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && (a[i] | 0x20) == (b[i] | 0x20) {
+        i += 1;
+    }
+    i
+}
+
 /// One label against another: numbers by value and before words, words case-insensitively.
 fn compare_label(a: &[u8], b: &[u8]) -> Ordering {
+    // Most labels start with a letter and so cannot be numbers.
+    let may_be_number = |s: &[u8]| s.first().is_some_and(|&c| c.is_ascii_digit() || c == b'-');
+    if !may_be_number(a) && !may_be_number(b) {
+        return compare_ignore_ascii_case(a, b);
+    }
     match (numeric_label(a), numeric_label(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,

@@ -12,6 +12,8 @@ mod nuget_version;
 mod parse;
 mod range;
 mod range_parse;
+#[cfg(test)]
+mod reference;
 
 pub use compare::VersionComparison;
 pub use float_range::{FloatBehavior, FloatRange};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::parse::{self, Numbers, Sections};
+use super::parse::{self, Numbers, Rules, Scanned};
 use crate::{Error, ErrorKind, Result};
 
 /// A NuGet version: up to four numbers, a release label and metadata.
@@ -38,18 +38,10 @@ impl NuGetVersion {
 
     /// Like [`parse`](Self::parse), without building an error (`None` when invalid).
     pub fn try_parse(input: &str) -> Option<Self> {
-        let sections = parse::split_sections(input.trim());
-        if sections.version.is_empty() {
-            return None;
-        }
-        let numbers = parse::parse_loose_numbers(sections.version)?;
-        validate_labels(&sections)?;
-        let original = if input.contains(' ') {
-            input.replace(' ', "").into_boxed_str()
-        } else {
-            Box::from(input)
-        };
-        Some(Self::from_original(numbers, &sections, original))
+        let rest = input.trim_start();
+        let offset = input.len() - rest.len();
+        let scanned = parse::scan(rest.trim_end(), Rules::Lenient)?;
+        Some(Self::from_original(input, offset, scanned))
     }
 
     /// Parses a strict SemVer 2.0.0 version, as `SemanticVersion.TryParse` does: exactly three
@@ -60,14 +52,16 @@ impl NuGetVersion {
 
     /// Like [`parse_strict`](Self::parse_strict), `None` when invalid.
     pub fn try_parse_strict(input: &str) -> Option<Self> {
-        let sections = parse::split_sections(input);
-        let numbers = parse::parse_strict_numbers(sections.version)?;
-        validate_labels(&sections)?;
-        Some(Self::build(
-            numbers,
-            sections.release.unwrap_or(""),
-            sections.metadata.unwrap_or(""),
-        ))
+        let scanned = parse::scan(input, Rules::Strict)?;
+        // Strict numbers are already in normal form (three, no leading zeros), so the input is
+        // the full string; NuGet still records no original string for it.
+        Some(NuGetVersion {
+            numbers: scanned.numbers,
+            text: Box::from(input),
+            release: scanned.release,
+            metadata: scanned.metadata,
+            parsed: false,
+        })
     }
 
     /// A stable version from its four numbers (each at most `i32::MAX`, as in NuGet).
@@ -90,34 +84,37 @@ impl NuGetVersion {
         Ok(Self::build(numbers.map(clamp_number), release, metadata))
     }
 
-    /// A version whose text is the string it was parsed from; the spans are found again in
-    /// `original`, which differs from the parsed text only by whitespace outside the labels.
-    fn from_original(numbers: Numbers, sections: &Sections<'_>, original: Box<str>) -> Self {
-        let sep = original.find(['-', '+']).unwrap_or(original.len());
-        let mut cursor = sep + 1;
-        let release = match sections.release {
-            Some(r) => {
-                let span = (cursor, cursor + r.len());
-                cursor = span.1 + 1;
-                span
-            }
-            None => (0, 0),
+    /// A version whose text is the string it was parsed from, with spaces removed as NuGet
+    /// does. `scanned` spans the trimmed input, which starts `offset` bytes into `input`.
+    fn from_original(input: &str, offset: usize, scanned: Scanned) -> Self {
+        let bytes = input.as_bytes();
+        let (text, spaces) = if bytes.contains(&b' ') {
+            // Labels hold no spaces, so every label moves left by the spaces before them.
+            let labels = offset + scanned.release.0.max(scanned.metadata.0);
+            let spaces = bytes[..labels].iter().filter(|&&b| b == b' ').count();
+            (input.replace(' ', "").into_boxed_str(), spaces)
+        } else {
+            (Box::from(input), 0)
         };
-        let metadata = sections
-            .metadata
-            .map_or((0, 0), |m| (cursor, cursor + m.len()));
+        let place = |(start, end): (usize, usize)| match start == end {
+            true => (0, 0),
+            false => (start + offset - spaces, end + offset - spaces),
+        };
         NuGetVersion {
-            numbers,
-            text: original,
-            release,
-            metadata,
+            numbers: scanned.numbers,
+            text,
+            release: place(scanned.release),
+            metadata: place(scanned.metadata),
             parsed: true,
         }
     }
 
     /// A version without an original string: its text is its full string.
     fn build(numbers: Numbers, release: &str, metadata: &str) -> Self {
-        let mut text = String::with_capacity(24 + release.len() + metadata.len());
+        // The exact length, so that `into_boxed_str` need not reallocate.
+        let label_len = |s: &str| if s.is_empty() { 0 } else { 1 + s.len() };
+        let len = numbers_len(&numbers) + label_len(release) + label_len(metadata);
+        let mut text = String::with_capacity(len);
         push_numbers(&mut text, &numbers);
         let mut release_span = (0, 0);
         if !release.is_empty() {
@@ -159,6 +156,13 @@ impl NuGetVersion {
     /// The release label without the leading `-`, empty when there is none.
     pub fn release(&self) -> &str {
         &self.text[self.release.0..self.release.1]
+    }
+    /// The release label as bytes (ASCII; no UTF-8 boundary checks on the compare path).
+    pub(super) fn release_bytes(&self) -> &[u8] {
+        self.text
+            .as_bytes()
+            .get(self.release.0..self.release.1)
+            .unwrap_or_default()
     }
     /// The release label split at its dots (nothing for a stable version).
     pub fn release_labels(&self) -> impl Iterator<Item = &str> {
@@ -225,19 +229,20 @@ impl NuGetVersion {
     }
 }
 
-fn validate_labels(sections: &Sections<'_>) -> Option<()> {
-    if let Some(release) = sections.release {
-        parse::are_valid_identifiers(release, false).then_some(())?;
-    }
-    if let Some(metadata) = sections.metadata {
-        parse::are_valid_identifiers(metadata, true).then_some(())?;
-    }
-    Some(())
-}
-
 /// NuGet stores numbers as `int`; larger values cannot come from parsing, so clamp built ones.
 fn clamp_number(n: u32) -> u32 {
     n.min(i32::MAX as u32)
+}
+
+/// The length of what [`push_numbers`] appends.
+fn numbers_len(numbers: &Numbers) -> usize {
+    let digits = |n: u32| n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let revision = if numbers[3] > 0 {
+        1 + digits(numbers[3])
+    } else {
+        0
+    };
+    digits(numbers[0]) + digits(numbers[1]) + digits(numbers[2]) + 2 + revision
 }
 
 /// Appends `major.minor.patch`, plus `.revision` when the revision is not 0.

@@ -1,66 +1,89 @@
-//! The text rules NuGet applies to a version string: where the release label and the metadata
-//! start, how each number is read, and which labels are allowed.
+//! The text rules NuGet applies to a version string, in one pass over its bytes.
 //!
-//! These follow `SemanticVersion.ParseSections`, `System.Version.TryParse` (each number read as
-//! `int.TryParse` with `NumberStyles.Integer`) and `SemanticVersion.IsValidPart`, quirks included,
-//! because a client that disagrees with NuGet about what a version is resolves other packages.
+//! NuGet cuts the string at its first `-` (release label) and the following `+` (metadata)
+//! (`SemanticVersion.ParseSections`), reads the numbers with `System.Version.TryParse` (each
+//! one as `int.TryParse` with `NumberStyles.Integer`) and checks each label with
+//! `SemanticVersion.IsValidPart`. The scanner here gives the same answers, quirks included,
+//! because a client that disagrees with NuGet about what a version is resolves other packages;
+//! `reference.rs` (tests only) transcribes NuGet's steps one by one and checks the scanner
+//! against them.
 
-/// A version string cut at its first `-` (release label) and the `+` after it (metadata).
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct Sections<'a> {
-    /// The numbers, still unparsed (may be empty).
-    pub version: &'a str,
-    /// The release labels, `.`-separated, without the leading `-`.
-    pub release: Option<&'a str>,
-    /// The metadata without the leading `+`.
-    pub metadata: Option<&'a str>,
+/// The numbers of a version: major, minor, patch (build) and revision, absent ones as 0.
+pub(super) type Numbers = [u32; 4];
+
+/// What a valid version string holds: its numbers and where its labels are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Scanned {
+    pub numbers: Numbers,
+    /// Byte span of the release label (without `-`); empty when there is none.
+    pub release: (usize, usize),
+    /// Byte span of the metadata (without `+`); empty when there is none.
+    pub metadata: (usize, usize),
 }
 
-/// Cuts `value` into its sections exactly as NuGet does.
-///
-/// One NuGet quirk is kept on purpose: a `-` or `+` that is the last character stays in the
-/// version section, so `1.0.0-` and `1.0.0+` are rejected later by the number parser.
-pub(super) fn split_sections(value: &str) -> Sections<'_> {
-    let bytes = value.as_bytes();
-    let last = bytes.len().wrapping_sub(1);
-    let Some(sep) = bytes.iter().position(|&b| b == b'-' || b == b'+') else {
-        return Sections {
-            version: value,
-            release: None,
-            metadata: None,
-        };
+/// Which rules apply to the numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rules {
+    /// `NuGetVersion.TryParse`: one to four numbers, spacing and leading zeros allowed.
+    Lenient,
+    /// `SemanticVersion.TryParse`: exactly three plain numbers without leading zeros.
+    Strict,
+}
+
+/// Reads `s` (already trimmed for lenient parsing) in one pass; `None` when NuGet rejects it.
+pub(super) fn scan(s: &str, rules: Rules) -> Option<Scanned> {
+    let b = s.as_bytes();
+    let (numbers, mut i) = scan_numbers(b, rules)?;
+    let mut scanned = Scanned {
+        numbers,
+        release: (0, 0),
+        metadata: (0, 0),
     };
-    if sep == last {
-        return Sections {
-            version: value,
-            release: None,
-            metadata: None,
-        };
+    // A `-` or `+` in the last position is invalid (NuGet keeps it in the section before it,
+    // where it fails): the empty label after it is rejected here.
+    if i < b.len() && b[i] == b'-' {
+        let end = scan_identifiers(b, i + 1, false)?;
+        scanned.release = (i + 1, end);
+        i = end;
     }
-    let version = &value[..sep];
-    if bytes[sep] == b'+' {
-        return Sections {
-            version,
-            release: None,
-            metadata: Some(&value[sep + 1..]),
-        };
+    if i == b.len() {
+        return Some(scanned);
     }
-    // A `+` in the very last position belongs to the release section (and makes it invalid).
-    match bytes[sep + 1..last].iter().position(|&b| b == b'+') {
-        Some(offset) => {
-            let plus = sep + 1 + offset;
-            Sections {
-                version,
-                release: Some(&value[sep + 1..plus]),
-                metadata: Some(&value[plus + 1..]),
-            }
+    // Here b[i] is the `+`; a second `+` in the metadata is an invalid character.
+    let end = scan_identifiers(b, i + 1, true)?;
+    (end == b.len()).then_some(())?;
+    scanned.metadata = (i + 1, end);
+    Some(scanned)
+}
+
+/// Reads the numbers up to the first `-`, `+` or the end; returns them and where they stop.
+fn scan_numbers(b: &[u8], rules: Rules) -> Option<(Numbers, usize)> {
+    let max_count = if rules == Rules::Strict { 3 } else { 4 };
+    let mut numbers = [0u32; 4];
+    let mut count = 0;
+    let mut i = 0;
+    loop {
+        let start = i;
+        while i < b.len() && !matches!(b[i], b'.' | b'-' | b'+') {
+            i += 1;
         }
-        None => Sections {
-            version,
-            release: Some(&value[sep + 1..]),
-            metadata: None,
-        },
+        if count == max_count {
+            return None;
+        }
+        let part = &b[start..i];
+        numbers[count] = match rules {
+            Rules::Lenient => parse_component(part)?,
+            Rules::Strict => parse_strict_component(part)?,
+        };
+        count += 1;
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+        } else {
+            break;
+        }
     }
+    // A lenient single number is read as `N.0`; strict needs all three.
+    (rules == Rules::Lenient || count == 3).then_some((numbers, i))
 }
 
 /// The whitespace `int.TryParse` skips around a number (not the wider Unicode set `Trim` uses).
@@ -70,7 +93,7 @@ fn is_number_space(b: u8) -> bool {
 
 /// Reads one number of the version section as `int.TryParse(s, NumberStyles.Integer,
 /// InvariantCulture)` followed by `System.Version`'s "not negative" check.
-fn parse_component(s: &[u8]) -> Option<u32> {
+pub(super) fn parse_component(s: &[u8]) -> Option<u32> {
     let mut i = 0;
     while i < s.len() && is_number_space(s[i]) {
         i += 1;
@@ -111,54 +134,48 @@ fn parse_component(s: &[u8]) -> Option<u32> {
     u32::try_from(value).ok().filter(|&v| v <= i32::MAX as u32)
 }
 
-/// The numbers of a version: major, minor, patch (build) and revision, absent ones as 0.
-pub(super) type Numbers = [u32; 4];
-
-/// Reads the version section leniently, as `NuGetVersion.TryParse` does: one to four numbers
-/// (a single number gets a minor of 0), each with the spacing `int.TryParse` allows.
-pub(super) fn parse_loose_numbers(version: &str) -> Option<Numbers> {
-    let mut numbers = [0u32; 4];
-    for (index, part) in version.as_bytes().split(|&b| b == b'.').enumerate() {
-        *numbers.get_mut(index)? = parse_component(part)?;
+/// A strict number: plain digits, no leading zero (but `0` itself), at most `i32::MAX`.
+fn parse_strict_component(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || (s.len() > 1 && s[0] == b'0') || !s.iter().all(u8::is_ascii_digit) {
+        return None;
     }
-    Some(numbers)
+    parse_component(s)
 }
 
-/// Reads the version section strictly, as `SemanticVersion.TryParse` does: exactly three
-/// numbers of plain digits without leading zeros.
-pub(super) fn parse_strict_numbers(version: &str) -> Option<Numbers> {
-    let mut numbers = [0u32; 4];
-    let mut count = 0;
-    for (index, part) in version.as_bytes().split(|&b| b == b'.').enumerate() {
-        if index == 3 || !is_strict_number(part) {
+/// Checks the `.`-separated identifiers from `start` up to a `+` or the end and returns where
+/// they stop. Each must be non-empty and made of ASCII letters, digits and `-`; without
+/// `allow_leading_zeros` (release labels) a number may not start with `0`.
+fn scan_identifiers(b: &[u8], start: usize, allow_leading_zeros: bool) -> Option<usize> {
+    let mut i = start;
+    loop {
+        let ident_start = i;
+        let mut all_digits = true;
+        while i < b.len() && !matches!(b[i], b'.' | b'+') {
+            let c = b[i];
+            if !c.is_ascii_alphanumeric() && c != b'-' {
+                return None;
+            }
+            all_digits &= c.is_ascii_digit();
+            i += 1;
+        }
+        let ident = &b[ident_start..i];
+        if ident.is_empty() {
             return None;
         }
-        numbers[index] = parse_component(part)?;
-        count = index + 1;
+        if !allow_leading_zeros && all_digits && ident.len() > 1 && ident[0] == b'0' {
+            return None;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+        } else {
+            return Some(i);
+        }
     }
-    (count == 3).then_some(numbers)
 }
 
-fn is_strict_number(part: &[u8]) -> bool {
-    !part.is_empty() && part.iter().all(u8::is_ascii_digit) && (part.len() == 1 || part[0] != b'0')
-}
-
-/// True when every `.`-separated identifier of a release label (or, with `allow_leading_zeros`,
-/// of metadata) is non-empty, made of ASCII letters, digits and `-`, and is not a number with a
-/// leading zero.
+/// True when `s` is a valid release label (or, with `allow_leading_zeros`, valid metadata).
 pub(super) fn are_valid_identifiers(s: &str, allow_leading_zeros: bool) -> bool {
-    s.as_bytes()
-        .split(|&b| b == b'.')
-        .all(|part| is_valid_identifier(part, allow_leading_zeros))
-}
-
-fn is_valid_identifier(part: &[u8], allow_leading_zeros: bool) -> bool {
-    if part.is_empty() || !part.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-') {
-        return false;
-    }
-    let leading_zero_number =
-        part.len() > 1 && part[0] == b'0' && part[1..].iter().all(u8::is_ascii_digit);
-    allow_leading_zeros || !leading_zero_number
+    !s.contains('+') && scan_identifiers(s.as_bytes(), 0, allow_leading_zeros) == Some(s.len())
 }
 
 /// Reads a release label the way `VersionComparer` does (`int.TryParse` on the label): a
@@ -189,23 +206,25 @@ pub(super) fn numeric_label(label: &[u8]) -> Option<i32> {
 mod tests {
     use super::*;
 
-    fn sections(v: &str) -> (&str, Option<&str>, Option<&str>) {
-        let s = split_sections(v);
-        (s.version, s.release, s.metadata)
+    fn spans(s: &str) -> Option<(Numbers, &str, &str)> {
+        let r = scan(s, Rules::Lenient)?;
+        Some((
+            r.numbers,
+            &s[r.release.0..r.release.1],
+            &s[r.metadata.0..r.metadata.1],
+        ))
     }
 
     #[test]
-    fn a_trailing_separator_stays_in_the_version_section() {
-        assert_eq!(sections("1.0.0-"), ("1.0.0-", None, None));
-        assert_eq!(sections("1.0.0+"), ("1.0.0+", None, None));
-        assert_eq!(sections("1.0.0-a+"), ("1.0.0", Some("a+"), None));
-        assert_eq!(
-            sections("1.0.0-a+b-c+d"),
-            ("1.0.0", Some("a"), Some("b-c+d"))
-        );
-        assert_eq!(sections("1.0.0+b-c"), ("1.0.0", None, Some("b-c")));
-        assert_eq!(sections("-"), ("-", None, None));
-        assert_eq!(sections(""), ("", None, None));
+    fn a_trailing_separator_is_invalid() {
+        assert_eq!(spans("1.0.0-"), None);
+        assert_eq!(spans("1.0.0+"), None);
+        assert_eq!(spans("1.0.0-a+"), None);
+        assert_eq!(spans("1.0.0-a+b-c"), Some(([1, 0, 0, 0], "a", "b-c")));
+        assert_eq!(spans("1.0.0-a+b-c+d"), None);
+        assert_eq!(spans("1+b-c"), Some(([1, 0, 0, 0], "", "b-c")));
+        assert_eq!(spans("-"), None);
+        assert_eq!(spans(""), None);
     }
 
     #[test]
@@ -220,6 +239,15 @@ mod tests {
         assert_eq!(parse_component(b"-1"), None);
         assert_eq!(parse_component(b""), None);
         assert_eq!(parse_component(b"1 2"), None);
+    }
+
+    #[test]
+    fn strict_numbers_are_three_plain_ones() {
+        assert!(scan("1.2.3", Rules::Strict).is_some());
+        assert!(scan("1.2", Rules::Strict).is_none());
+        assert!(scan("1.2.3.4", Rules::Strict).is_none());
+        assert!(scan("1.02.3", Rules::Strict).is_none());
+        assert!(scan("1. 2.3", Rules::Strict).is_none());
     }
 
     #[test]
@@ -239,5 +267,6 @@ mod tests {
         assert!(!are_valid_identifiers("01", false));
         assert!(are_valid_identifiers("01", true));
         assert!(!are_valid_identifiers("a_b", true));
+        assert!(!are_valid_identifiers("a+b", true));
     }
 }

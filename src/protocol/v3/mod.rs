@@ -10,6 +10,7 @@
 //! autocomplete.rs    id and version autocomplete
 //! download.rs        streamed, hashed, validated downloads with atomic rename
 //! published.rs       publish times in UTC, as NuGet prints them
+//! leaf.rs            registration leaves and RepositorySignatures
 //! json.rs            forgiving readers for fields feeds spell differently
 //! ```
 
@@ -18,6 +19,7 @@ mod catalog_entry;
 mod download;
 mod flat_container;
 mod json;
+mod leaf;
 mod provider;
 mod published;
 mod registration;
@@ -25,9 +27,10 @@ mod search;
 mod service_index;
 
 pub use download::sha512_base64;
+pub use leaf::{RegistrationLeaf, RepositorySignatures, SigningCertificate};
 pub use provider::V3Provider;
 pub use registration::PAGE_FETCH_THREADS;
 pub use service_index::{
-    CLIENT_VERSION, PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, SEARCH_AUTOCOMPLETE_SERVICE,
-    SEARCH_QUERY_SERVICE, ServiceIndex, ServiceResource,
+    CLIENT_VERSION, PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, REPOSITORY_SIGNATURES,
+    SEARCH_AUTOCOMPLETE_SERVICE, SEARCH_QUERY_SERVICE, ServiceIndex, ServiceResource,
 };

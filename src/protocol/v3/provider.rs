@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::leaf::{self, RegistrationLeaf, RepositorySignatures};
 use super::registration::{self, Wanted};
 use super::service_index::{
-    PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, SEARCH_AUTOCOMPLETE_SERVICE,
-    SEARCH_QUERY_SERVICE, ServiceIndex,
+    PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, REPOSITORY_SIGNATURES,
+    SEARCH_AUTOCOMPLETE_SERVICE, SEARCH_QUERY_SERVICE, ServiceIndex,
 };
 use super::{autocomplete, download, flat_container, search};
 use crate::error::strip_credentials;
@@ -101,6 +102,25 @@ impl V3Provider {
                 ),
             ))
         })
+    }
+
+    /// The registration leaf of one version (`{RegistrationsBaseUrl}/{id}/{version}.json`,
+    /// lower-cased, normalized version).
+    pub fn registration_leaf(&self, id: &str, version: &NuGetVersion) -> Result<RegistrationLeaf> {
+        check_id(id)?;
+        let index = self.service_index()?;
+        let base = self.resource(&index, REGISTRATIONS_BASE_URL, "RegistrationsBaseUrl")?;
+        let url = registration::leaf_url(base, id, version);
+        let bytes = self.get(&url).map_err(|e| self.named(e))?;
+        leaf::parse_leaf(&bytes, &url).map_err(|e| self.named(e))
+    }
+
+    /// The repository's signing certificates (`RepositorySignatures/5.0.0` and older).
+    pub fn repository_signatures(&self) -> Result<RepositorySignatures> {
+        let index = self.service_index()?;
+        let url = self.resource(&index, REPOSITORY_SIGNATURES, "RepositorySignatures")?;
+        let bytes = self.get(url).map_err(|e| self.named(e))?;
+        leaf::parse_signatures(&bytes, url).map_err(|e| self.named(e))
     }
 
     fn resource<'a>(&self, index: &'a ServiceIndex, types: &[&str], name: &str) -> Result<&'a str> {

@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use log::warn;
+use parking_lot::Mutex;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
@@ -27,6 +28,16 @@ pub fn index_url(base: &str, id: &str) -> String {
         "{}/{}/index.json",
         base.trim_end_matches('/'),
         id.to_lowercase()
+    )
+}
+
+/// `{base}/{id-lower}/{version-lower}.json` with the normalized version.
+pub fn leaf_url(base: &str, id: &str, version: &NuGetVersion) -> String {
+    format!(
+        "{}/{}/{}.json",
+        base.trim_end_matches('/'),
+        id.to_lowercase(),
+        version.to_normalized_string().to_lowercase()
     )
 }
 
@@ -118,46 +129,35 @@ pub fn read(
         .filter(|page| overlaps(page, wanted, url))
         .collect();
 
-    let remote: Vec<(usize, String)> = pages
+    // Remote pages, in page order, fetched before the leaves are read so that they overlap.
+    let remote: Vec<String> = pages
         .iter()
-        .enumerate()
-        .filter(|(_, page)| page.items.is_none())
-        .map(|(i, page)| (i, page.url.clone().unwrap_or_default()))
+        .filter(|page| page.items.is_none())
+        .map(|page| page.url.clone().unwrap_or_default())
         .collect();
-    let mut fetched = fetch_pages(fetch, &remote, id);
+    let mut fetched = fetch_pages(fetch, &remote, id).into_iter().zip(remote);
 
     let mut results = Vec::new();
-    for (i, page) in pages.into_iter().enumerate() {
+    for page in pages {
         let (leaves, page_url) = match page.items {
             Some(items) => (items, url.to_string()),
-            None => {
-                let slot = fetched.iter_mut().find(|(index, _, _)| *index == i);
-                let Some((_, page_url, result)) = slot else {
-                    continue;
-                };
-                let page_url = std::mem::take(page_url);
-                let doc = std::mem::replace(result, Ok(None))?;
-                (doc.and_then(|d| d.items).unwrap_or_default(), page_url)
-            }
+            None => match fetched.next() {
+                Some((doc, page_url)) => (doc?.and_then(|d| d.items).unwrap_or_default(), page_url),
+                None => continue,
+            },
         };
         collect_leaves(leaves, id, &page_url, wanted, &mut results)?;
     }
     Ok(results)
 }
 
-/// Fetches remote pages concurrently; results keep the order of `remote`. A page answering
+/// Fetches remote pages concurrently; the results keep the order of `remote`. A page answering
 /// 404 reads as empty, as NuGet.Client reads it.
-fn fetch_pages(
-    fetch: &Fetch<'_>,
-    remote: &[(usize, String)],
-    id: &str,
-) -> Vec<(usize, String, Result<Option<PageDoc>>)> {
+fn fetch_pages(fetch: &Fetch<'_>, remote: &[String], id: &str) -> Vec<Result<Option<PageDoc>>> {
     let fetch_one = |page_url: &str| -> Result<Option<PageDoc>> {
         if page_url.is_empty() {
-            return Err(Error::new(
-                crate::ErrorKind::Protocol,
-                format!("a registration page of {id} has neither items nor @id"),
-            ));
+            let message = format!("a registration page of {id} has neither items nor @id");
+            return Err(Error::new(crate::ErrorKind::Protocol, message));
         }
         match fetch(page_url) {
             Ok(bytes) => crate::http::parse_json(&bytes, page_url).map(Some),
@@ -165,35 +165,27 @@ fn fetch_pages(
             Err(err) => Err(err.context(format!("registration page of {id}"))),
         }
     };
-    let slots: Vec<parking_lot::Mutex<Option<Result<Option<PageDoc>>>>> = remote
-        .iter()
-        .map(|_| parking_lot::Mutex::new(None))
-        .collect();
-    let next = AtomicUsize::new(0);
     let workers = remote.len().min(PAGE_FETCH_THREADS);
     if workers <= 1 {
-        for (slot, (_, page_url)) in slots.iter().zip(remote) {
-            *slot.lock() = Some(fetch_one(page_url));
-        }
-    } else {
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let n = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((_, page_url)) = remote.get(n) else {
-                            break;
-                        };
-                        *slots[n].lock() = Some(fetch_one(page_url));
-                    }
-                });
-            }
-        });
+        return remote.iter().map(|url| fetch_one(url)).collect();
     }
-    remote
-        .iter()
-        .zip(slots)
-        .map(|((i, page_url), slot)| (*i, page_url.clone(), slot.into_inner().unwrap_or(Ok(None))))
+    let slots: Vec<Mutex<Option<Result<Option<PageDoc>>>>> =
+        remote.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(url) = remote.get(n) else { break };
+                    *slots[n].lock() = Some(fetch_one(url));
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or(Ok(None)))
         .collect()
 }
 

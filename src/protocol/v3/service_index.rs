@@ -48,6 +48,13 @@ pub const SEARCH_AUTOCOMPLETE_SERVICE: &[&str] = &[
     "SearchAutocompleteService",
 ];
 
+/// Repository signing certificates: NuGet.Client's `ServiceTypes.RepositorySignatures`.
+pub const REPOSITORY_SIGNATURES: &[&str] = &[
+    "RepositorySignatures/5.0.0",
+    "RepositorySignatures/4.9.0",
+    "RepositorySignatures/4.7.0",
+];
+
 /// A parsed service index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceIndex {

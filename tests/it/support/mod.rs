@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod captures;
 pub mod tsv;
 
 use std::path::PathBuf;

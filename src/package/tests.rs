@@ -1,0 +1,137 @@
+//! Manifest rules the corpus does not exercise: package types, flags NuGet refuses, duplicate
+//! dependencies, unparsable ranges, the optional elements.
+
+use super::Nuspec;
+use crate::ErrorKind;
+use crate::framework::NuGetFramework;
+use crate::version::VersionRange;
+
+fn nuspec(metadata: &str) -> crate::Result<Nuspec> {
+    let xml = format!(
+        "<package xmlns=\"http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd\">\
+         <metadata><id>A</id><version>1.0</version>{metadata}</metadata></package>"
+    );
+    Nuspec::parse(&xml, "test.nuspec")
+}
+
+#[test]
+fn optional_elements_are_read() {
+    let n = nuspec(
+        "<releaseNotes>notes</releaseNotes><copyright>(c)</copyright><language>en-US</language>\
+         <icon>icon.png</icon><readme>README.md</readme><serviceable>1</serviceable>\
+         <developmentDependency> True </developmentDependency>\
+         <packageTypes><packageType name=' DotnetTool ' version='1.2'/><packageType name='X'/>\
+         </packageTypes><license type='file' version='1.0'> LICENSE.txt </license>",
+    )
+    .unwrap();
+    assert_eq!(
+        (n.release_notes.as_str(), n.copyright.as_str()),
+        ("notes", "(c)")
+    );
+    assert_eq!(n.language.as_deref(), Some("en-US"));
+    assert_eq!(
+        (n.icon.as_deref(), n.readme.as_deref()),
+        (Some("icon.png"), Some("README.md"))
+    );
+    assert!(n.serviceable && n.development_dependency);
+    let types: Vec<_> = n
+        .package_types
+        .iter()
+        .map(|t| (&*t.name, &*t.version))
+        .collect();
+    assert_eq!(types, [("DotnetTool", "1.2"), ("X", "0.0")]);
+    let license = n.license.unwrap();
+    assert_eq!(
+        (license.kind.as_str(), &*license.value),
+        ("File", "LICENSE.txt")
+    );
+    assert_eq!(license.version, "1.0");
+    assert_eq!(n.version.to_normalized_string(), "1.0.0");
+    assert_eq!(n.license_url, None);
+    assert_eq!(n.title, "");
+}
+
+#[test]
+fn fields_nuget_refuses_make_the_manifest_invalid() {
+    for bad in [
+        "<developmentDependency>yes</developmentDependency>",
+        "<serviceable>True</serviceable>",
+        "<packageTypes><packageType name=' '/></packageTypes>",
+        "<packageTypes><packageType name='X' version='1'/></packageTypes>",
+        "<dependencies><dependency version='1.0'/></dependencies>",
+        "<dependencies><group targetFramework='plat,Version=bad'/></dependencies>",
+    ] {
+        let err = nuspec(bad).expect_err(bad);
+        assert_eq!(err.kind(), ErrorKind::InvalidPackage, "{bad}: {err}");
+        assert!(err.message().contains("test.nuspec"), "{bad}: {err}");
+    }
+    let xml = "<package><metadata><id>A</id><version>one</version></metadata></package>";
+    assert!(Nuspec::parse(xml, "v.nuspec").is_err());
+}
+
+#[test]
+fn dependencies_follow_nuget() {
+    let n = nuspec(
+        "<dependencies><group targetFramework='net45'>\
+         <dependency id='B' version='[1.0,2.0)' exclude='Build, analyzers'/>\
+         <dependency id='b' version='[1.0, 2.0)' exclude='Analyzers,Build'/>\
+         <dependency id='C' version='not a range'/><dependency id='D' version=''/>\
+         </group><group/></dependencies>",
+    )
+    .unwrap();
+    let groups = &n.dependency_groups;
+    assert_eq!(groups.len(), 2);
+    assert_eq!(
+        groups[0].target_framework,
+        NuGetFramework::parse("net45").unwrap()
+    );
+    assert_eq!(groups[1].target_framework, NuGetFramework::any());
+    let ids: Vec<&str> = groups[0]
+        .dependencies
+        .iter()
+        .map(|d| d.id.as_str())
+        .collect();
+    assert_eq!(ids, ["B", "C", "D"], "the second B is the same dependency");
+    assert_eq!(groups[0].dependencies[0].exclude, ["analyzers", "Build"]);
+    assert_eq!(groups[0].dependencies[1].range, VersionRange::all());
+    assert_eq!(groups[0].dependencies[2].range, VersionRange::all());
+}
+
+#[test]
+fn framework_assemblies_are_grouped_and_sorted() {
+    let n = nuspec(
+        "<frameworkAssemblies><frameworkAssembly assemblyName='System.Xml' targetFramework='net45, net40'/>\
+         <frameworkAssembly assemblyName='mscorlib'/><frameworkAssembly assemblyName='system.xml' targetFramework='net40'/>\
+         </frameworkAssemblies>",
+    )
+    .unwrap();
+    let groups: Vec<(String, Vec<String>)> = n
+        .framework_assemblies
+        .iter()
+        .map(|g| (g.target_framework.short_folder_name(), g.items.clone()))
+        .collect();
+    let expected = [
+        ("any", vec!["mscorlib"]),
+        ("net40", vec!["System.Xml"]),
+        ("net45", vec!["System.Xml"]),
+    ];
+    let expected: Vec<(String, Vec<String>)> = expected
+        .iter()
+        .map(|(f, items)| (f.to_string(), items.iter().map(|i| i.to_string()).collect()))
+        .collect();
+    assert_eq!(groups, expected);
+    assert_eq!(n.framework_assembly_references.len(), 3);
+    assert_eq!(
+        n.framework_assembly_references[0].target_frameworks.len(),
+        2
+    );
+}
+
+#[test]
+fn metadata_elements_need_the_metadata_namespace() {
+    let xml = "<package xmlns='urn:a'><metadata xmlns='urn:b'><id>A</id><version>1.0.0</version>\
+               <title xmlns='urn:c'>T</title><x:id xmlns:x='urn:c'>other</x:id></metadata></package>";
+    let n = Nuspec::parse(xml, "ns.nuspec").unwrap();
+    assert_eq!(n.id, "A");
+    assert_eq!(n.title, "T", "text values are found in any namespace");
+}

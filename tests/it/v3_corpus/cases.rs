@@ -1,0 +1,504 @@
+//! Cases users have hit with other clients, each against a small loopback feed built here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rnuget::ErrorKind;
+use rnuget::demo::packages::DemoPackage;
+use rnuget::demo::server::{LoopbackServer, Response};
+use rnuget::framework::NuGetFramework;
+use rnuget::http::{HttpClient, HttpOptions};
+use rnuget::protocol::v3::{PAGE_FETCH_THREADS, V3Provider, sha512_base64};
+use rnuget::protocol::{MetadataOptions, Provider};
+use rnuget::version::{NuGetVersion, VersionRange};
+use serde_json::{Value, json};
+
+use crate::support::captures::CaptureFeed;
+
+fn v(text: &str) -> NuGetVersion {
+    NuGetVersion::parse(text).unwrap()
+}
+
+fn versions(items: &[rnuget::protocol::PackageMetadata]) -> Vec<String> {
+    items
+        .iter()
+        .map(|m| m.version.to_normalized_string())
+        .collect()
+}
+
+/// A registration leaf for `id` `version` with more catalog entry fields from `extra`.
+fn leaf(id: &str, version: &str, extra: Value) -> Value {
+    let mut entry = json!({"id": id, "version": version});
+    if let (Some(entry), Some(extra)) = (entry.as_object_mut(), extra.as_object()) {
+        entry.extend(extra.clone());
+    }
+    json!({"catalogEntry": entry})
+}
+
+/// A registration index with one inline page holding `leaves`.
+fn inline_index(leaves: Vec<Value>) -> String {
+    json!({"count": 1, "items": [{"@id": "page", "lower": "0.0.0", "upper": "99.0.0", "items": leaves}]})
+        .to_string()
+}
+
+fn registration_feed() -> (CaptureFeed, V3Provider) {
+    let feed = CaptureFeed::start();
+    feed.serve_service_index(&[
+        ("RegistrationsBaseUrl/3.6.0", "/reg/"),
+        ("PackageBaseAddress/3.0.0", "/flat/"),
+    ]);
+    let provider = feed.provider();
+    (feed, provider)
+}
+
+const ALL: MetadataOptions = MetadataOptions {
+    include_prerelease: true,
+    include_unlisted: true,
+};
+
+#[test]
+fn registration_pages_are_fetched_at_their_id_exactly() {
+    let (feed, provider) = registration_feed();
+    let base = feed.base_url();
+    // Neither URL could be rebuilt from the page bounds or the id.
+    let odd = format!("{base}/Elsewhere/Odd%20Name/PAGE-One.JSON?token=abc");
+    let other = format!("{base}/another/place/p2");
+    let index = json!({"items": [
+        {"@id": odd, "lower": "1.0.0", "upper": "2.0.0"},
+        {"@id": other, "lower": "2.1.0", "upper": "3.0.0"},
+    ]});
+    feed.serve("/reg/odd.pages/index.json", index.to_string());
+    let page = |versions: &[&str]| {
+        let leaves: Vec<Value> = versions
+            .iter()
+            .map(|v| leaf("Odd.Pages", v, json!({})))
+            .collect();
+        json!({"items": leaves}).to_string()
+    };
+    feed.serve(&odd, page(&["1.0.0", "2.0.0"]));
+    feed.serve(&other, page(&["2.1.0", "3.0.0"]));
+
+    let got = provider.get_metadata("Odd.Pages", &ALL).unwrap();
+    assert_eq!(versions(&got), ["1.0.0", "2.0.0", "2.1.0", "3.0.0"]);
+    let mut requested = feed.requested();
+    requested.sort();
+    assert_eq!(
+        requested,
+        [
+            "/Elsewhere/Odd%20Name/PAGE-One.JSON?token=abc",
+            "/another/place/p2",
+            "/index.json",
+            "/reg/odd.pages/index.json",
+        ]
+    );
+
+    // Only the page whose bounds hold the version asked for is fetched.
+    feed.server.clear_requests();
+    let one = provider
+        .get_version_metadata("Odd.Pages", &v("2.1.0"))
+        .unwrap();
+    assert_eq!(one.version, v("2.1.0"));
+    assert_eq!(
+        feed.requested(),
+        ["/reg/odd.pages/index.json", "/another/place/p2"]
+    );
+}
+
+#[test]
+fn remote_pages_are_fetched_concurrently_on_bounded_threads() {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (now, peak) = (Arc::clone(&in_flight), Arc::clone(&most));
+    let server = LoopbackServer::start(move |req| {
+        let path = req.path().to_string();
+        if path == "/index.json" {
+            let base = req.header("Host").unwrap_or("");
+            return Response::json(
+                json!({"version": "3.0.0", "resources": [
+                    {"@id": format!("http://{base}/reg/"), "@type": "RegistrationsBaseUrl/3.6.0"}
+                ]})
+                .to_string(),
+            );
+        }
+        if path == "/reg/many/index.json" {
+            let base = req.header("Host").unwrap_or("");
+            let pages: Vec<Value> = (0..10)
+                .map(|i| json!({"@id": format!("http://{base}/pages/{i}"), "lower": format!("{i}.0.0"), "upper": format!("{i}.0.0")}))
+                .collect();
+            return Response::json(json!({"items": pages}).to_string());
+        }
+        let Some(page) = path.strip_prefix("/pages/") else {
+            return Response::not_found();
+        };
+        let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(current, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(100));
+        now.fetch_sub(1, Ordering::SeqCst);
+        let leaves = vec![leaf("Many", &format!("{page}.0.0"), json!({}))];
+        Response::json(json!({"items": leaves}).to_string())
+    })
+    .unwrap();
+    let http = Arc::new(HttpClient::new(HttpOptions::default()).unwrap());
+    let provider = V3Provider::new(&format!("{}/index.json", server.base_url()), http);
+    let got = provider.get_metadata("Many", &ALL).unwrap();
+    let want: Vec<String> = (0..10).map(|i| format!("{i}.0.0")).collect();
+    assert_eq!(versions(&got), want, "results keep version order");
+    let peak = most.load(Ordering::SeqCst);
+    assert!(peak >= 2, "pages were fetched one at a time");
+    assert!(peak <= PAGE_FETCH_THREADS, "{peak} pages in flight at once");
+}
+
+#[test]
+fn ids_and_versions_are_lower_cased_only_in_urls_rnuget_builds() {
+    let feed = CaptureFeed::start();
+    feed.serve_service_index(&[
+        ("RegistrationsBaseUrl/3.6.0", "/Reg/Hive/"),
+        ("PackageBaseAddress/3.0.0", "/Flat/Container/"),
+    ]);
+    let base = feed.base_url();
+    let page_url = format!("{base}/Reg/Hive/My.Package/Page/1.0.0-Beta.json");
+    let content = format!("{base}/Cdn/My.Package.1.0.0-Beta.nupkg");
+    let index = json!({"items": [{"@id": page_url, "lower": "1.0.0-Beta", "upper": "1.0.0-Beta"}]});
+    feed.serve("/Reg/Hive/my.package/index.json", index.to_string());
+    let leaves = vec![
+        json!({"catalogEntry": {"id": "My.Package", "version": "1.0.0.0-Beta"}, "packageContent": content}),
+    ];
+    feed.serve(&page_url, json!({"items": leaves}).to_string());
+    feed.serve(
+        "/Flat/Container/my.package/index.json",
+        r#"{"versions":["1.0.0.0-Beta"]}"#,
+    );
+    let provider = feed.provider();
+
+    assert_eq!(
+        provider.list_versions("My.Package").unwrap(),
+        [v("1.0.0-Beta")]
+    );
+    let got = provider.get_metadata("My.Package", &ALL).unwrap();
+    assert_eq!(
+        got[0].package_content_url.as_deref(),
+        Some(content.as_str())
+    );
+    assert_eq!(
+        feed.requested()[1..],
+        [
+            "/Flat/Container/my.package/index.json",
+            "/Reg/Hive/my.package/index.json",
+            "/Reg/Hive/My.Package/Page/1.0.0-Beta.json",
+        ]
+    );
+    assert_eq!(
+        provider
+            .package_url("My.Package", &v("1.0.0.0-Beta"))
+            .unwrap(),
+        format!("{base}/Flat/Container/my.package/1.0.0-beta/my.package.1.0.0-beta.nupkg")
+    );
+    assert_eq!(
+        provider.registration_url("My.Package").unwrap(),
+        format!("{base}/Reg/Hive/my.package/index.json")
+    );
+}
+
+#[test]
+fn unlisted_versions_are_left_out_unless_asked_for() {
+    let (feed, provider) = registration_feed();
+    let leaves = vec![
+        leaf("Mixed", "1.0.0", json!({})),
+        leaf("Mixed", "1.1.0", json!({"listed": false})),
+        leaf("Mixed", "2.0.0-beta", json!({"listed": true})),
+    ];
+    feed.serve("/reg/mixed/index.json", inline_index(leaves));
+    let with = |include_prerelease, include_unlisted| {
+        let options = MetadataOptions {
+            include_prerelease,
+            include_unlisted,
+        };
+        versions(&provider.get_metadata("Mixed", &options).unwrap())
+    };
+    assert_eq!(with(false, false), ["1.0.0"]);
+    assert_eq!(with(false, true), ["1.0.0", "1.1.0"]);
+    assert_eq!(with(true, false), ["1.0.0", "2.0.0-beta"]);
+    assert_eq!(with(true, true), ["1.0.0", "1.1.0", "2.0.0-beta"]);
+    // Asked for by version, an unlisted one is still found (and says so).
+    let unlisted = provider.get_version_metadata("Mixed", &v("1.1.0")).unwrap();
+    assert!(!unlisted.listed);
+}
+
+#[test]
+fn empty_or_missing_dependency_ranges_mean_any_version() {
+    let (feed, provider) = registration_feed();
+    let groups = json!({"dependencyGroups": [
+        {"dependencies": [
+            {"id": "Missing"},
+            {"id": "Empty", "range": ""},
+            {"id": "Null", "range": null},
+            {"id": "Bounded", "range": "[1.0, 2.0)"},
+        ]},
+        {"targetFramework": ".NETStandard2.0"},
+    ]});
+    feed.serve(
+        "/reg/deps/index.json",
+        inline_index(vec![leaf("Deps", "1.0.0", groups)]),
+    );
+    let got = provider.get_metadata("Deps", &ALL).unwrap();
+    let groups = &got[0].dependency_groups;
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0].target_framework, NuGetFramework::any());
+    let ranges: Vec<(&str, &VersionRange)> = groups[0]
+        .dependencies
+        .iter()
+        .map(|d| (d.id.as_str(), &d.range))
+        .collect();
+    let any = VersionRange::all();
+    assert_eq!(
+        ranges[..3],
+        [("Missing", &any), ("Empty", &any), ("Null", &any)]
+    );
+    assert_eq!(ranges[3].1.to_normalized_string(), "[1.0.0, 2.0.0)");
+    assert!(ranges[0].1.satisfies(&v("0.0.1-alpha")));
+    assert_eq!(
+        groups[1].target_framework.short_folder_name(),
+        "netstandard2.0"
+    );
+    assert!(groups[1].dependencies.is_empty());
+}
+
+#[test]
+fn responses_starting_with_a_byte_order_mark_parse() {
+    let feed = CaptureFeed::start();
+    let bom = |text: String| [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+    let base = feed.base_url();
+    let index = json!({"version": "3.0.0", "resources": [
+        {"@id": format!("{base}/reg/"), "@type": "RegistrationsBaseUrl/3.6.0"},
+        {"@id": format!("{base}/flat/"), "@type": "PackageBaseAddress/3.0.0"},
+        {"@id": format!("{base}/query"), "@type": "SearchQueryService"},
+    ]});
+    feed.serve("/index.json", bom(index.to_string()));
+    feed.serve(
+        "/reg/bom/index.json",
+        bom(inline_index(vec![leaf("Bom", "1.0.0", json!({}))])),
+    );
+    feed.serve(
+        "/flat/bom/index.json",
+        bom(r#"{"versions":["1.0.0"]}"#.to_string()),
+    );
+    let search = json!({"totalHits": 1, "data": [{"id": "Bom", "version": "1.0.0"}]});
+    feed.serve("/query", bom(search.to_string()));
+    let provider = feed.provider();
+    assert_eq!(provider.list_versions("Bom").unwrap(), [v("1.0.0")]);
+    assert_eq!(
+        versions(&provider.get_metadata("Bom", &ALL).unwrap()),
+        ["1.0.0"]
+    );
+    let results = provider.search(&Default::default()).unwrap();
+    assert_eq!(
+        (results.total_hits, results.results[0].id.as_str()),
+        (1, "Bom")
+    );
+}
+
+#[test]
+fn not_found_is_a_result_the_caller_can_tell_from_a_failure() {
+    let (feed, provider) = registration_feed();
+    assert!(provider.get_metadata("Nobody", &ALL).unwrap().is_empty());
+    assert!(provider.list_versions("Nobody").unwrap().is_empty());
+    let err = provider
+        .get_version_metadata("Nobody", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.message().contains("Nobody 1.0.0"), "{err}");
+
+    feed.serve_response("/reg/broken/index.json", Response::new(500, "oops"));
+    let err = provider.get_metadata("Broken", &ALL).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HttpStatus);
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(
+        err.url(),
+        Some(format!("{}/reg/broken/index.json", feed.base_url()).as_str())
+    );
+    assert_eq!(err.source_name(), Some(provider.source_url()));
+    assert!(err.to_string().contains("Broken"), "{err}");
+}
+
+#[test]
+fn responses_over_the_size_cap_are_too_large() {
+    let (feed, _) = registration_feed();
+    let leaves: Vec<Value> = (0..100)
+        .map(|i| leaf("Big", &format!("1.0.{i}"), json!({})))
+        .collect();
+    feed.serve("/reg/big/index.json", inline_index(leaves));
+    let options = HttpOptions {
+        max_response_bytes: 2_000,
+        ..HttpOptions::default()
+    };
+    let http = Arc::new(HttpClient::new(options).unwrap());
+    let provider = V3Provider::new(&format!("{}/index.json", feed.base_url()), http);
+    let err = provider.get_metadata("Big", &ALL).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooLarge);
+    assert_eq!(
+        err.url(),
+        Some(format!("{}/reg/big/index.json", feed.base_url()).as_str())
+    );
+}
+
+#[test]
+fn source_credentials_are_not_sent_to_another_origin() {
+    // The flat container lives on another port of the same host: another origin.
+    let other = CaptureFeed::start();
+    other.serve("/flat/secret/index.json", r#"{"versions":["1.0.0"]}"#);
+    let home = CaptureFeed::start();
+    let index = json!({"version": "3.0.0", "resources": [
+        {"@id": format!("{}/reg/", home.base_url()), "@type": "RegistrationsBaseUrl/3.6.0"},
+        {"@id": format!("{}/flat/", other.base_url()), "@type": "PackageBaseAddress/3.0.0"},
+    ]});
+    home.serve("/index.json", index.to_string());
+    home.serve(
+        "/reg/secret/index.json",
+        inline_index(vec![leaf("Secret", "1.0.0", json!({}))]),
+    );
+    let port = home.server.addr().port();
+    let http = Arc::new(HttpClient::new(HttpOptions::default()).unwrap());
+    let provider = V3Provider::new(&format!("http://me:pa55@127.0.0.1:{port}/index.json"), http);
+    assert!(!format!("{provider:?}").contains("pa55"));
+    assert_eq!(
+        provider.source_url(),
+        format!("http://127.0.0.1:{port}/index.json")
+    );
+
+    assert_eq!(provider.list_versions("Secret").unwrap(), [v("1.0.0")]);
+    assert_eq!(provider.get_metadata("Secret", &ALL).unwrap().len(), 1);
+    for request in home.server.requests() {
+        assert_eq!(
+            request.header("Authorization"),
+            Some("Basic bWU6cGE1NQ=="),
+            "{}",
+            request.target
+        );
+    }
+    let foreign = other.server.requests();
+    assert_eq!(foreign.len(), 1);
+    assert_eq!(
+        foreign[0].header("Authorization"),
+        None,
+        "credentials crossed origins"
+    );
+}
+
+#[test]
+fn every_request_names_rnuget_and_the_session() {
+    let (feed, _) = registration_feed();
+    feed.serve(
+        "/reg/a/index.json",
+        inline_index(vec![leaf("A", "1.0.0", json!({}))]),
+    );
+    let http = Arc::new(HttpClient::new(HttpOptions::default()).unwrap());
+    let provider = V3Provider::new(
+        &format!("{}/index.json", feed.base_url()),
+        Arc::clone(&http),
+    );
+    provider.get_metadata("A", &ALL).unwrap();
+    provider.list_versions("A").unwrap();
+    let requests = feed.server.requests();
+    assert_eq!(requests.len(), 3);
+    for request in requests {
+        let agent = request.header("User-Agent").unwrap_or("");
+        assert!(
+            agent.starts_with(&format!("rnuget/{}", env!("CARGO_PKG_VERSION"))),
+            "{agent}"
+        );
+        assert_eq!(
+            request.header("X-NuGet-Session-Id"),
+            Some(http.session_id())
+        );
+    }
+}
+
+#[test]
+fn the_service_index_is_fetched_once_under_concurrent_first_use() {
+    let (feed, provider) = registration_feed();
+    feed.serve("/flat/x/index.json", r#"{"versions":["1.0.0","2.0.0"]}"#);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| assert_eq!(provider.list_versions("X").unwrap().len(), 2));
+        }
+    });
+    let index_requests = feed
+        .requested()
+        .iter()
+        .filter(|t| *t == "/index.json")
+        .count();
+    assert_eq!(index_requests, 1);
+}
+
+#[test]
+fn downloads_are_hashed_validated_and_renamed_into_place() {
+    let package = DemoPackage::new("Whole.Package", "1.2.0").to_nupkg();
+    let (feed, provider) = registration_feed();
+    feed.serve_response(
+        "/flat/whole.package/1.2.0/whole.package.1.2.0.nupkg",
+        Response::new(200, package.clone()),
+    );
+    let dir = tempdir("whole");
+    let path = dir.join("Whole.Package.1.2.0.nupkg");
+    let info = provider
+        .download_to_file("Whole.Package", &v("1.2.0"), &path)
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), package);
+    assert_eq!(info.bytes, package.len() as u64);
+    assert_eq!(info.sha512, sha512_base64(&package));
+    assert_eq!(leftovers(&dir), ["Whole.Package.1.2.0.nupkg"]);
+    assert_eq!(
+        provider
+            .download_to_vec("Whole.Package", &v("1.2.0"))
+            .unwrap(),
+        package
+    );
+}
+
+#[test]
+fn a_truncated_package_is_an_error_naming_it_and_leaves_nothing() {
+    let package = DemoPackage::new("Cut.Package", "1.0.0").to_nupkg();
+    // Cut off before the central directory at the end of the zip.
+    let cut = package[..package.len() * 2 / 3].to_vec();
+    let (feed, provider) = registration_feed();
+    feed.serve_response(
+        "/flat/cut.package/1.0.0/cut.package.1.0.0.nupkg",
+        Response::new(200, cut),
+    );
+    let dir = tempdir("cut");
+    let path = dir.join("cut.nupkg");
+    let err = provider
+        .download_to_file("Cut.Package", &v("1.0.0"), &path)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPackage, "{err}");
+    assert!(err.to_string().contains("Cut.Package 1.0.0"), "{err}");
+    assert!(!path.exists());
+    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+    let err = provider
+        .download_to_vec("Cut.Package", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPackage, "{err}");
+
+    let err = provider
+        .download_to_file("Absent", &v("1.0.0"), &path)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert!(!path.exists() && leftovers(&dir).is_empty());
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rnuget-v3-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

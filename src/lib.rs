@@ -24,3 +24,8 @@ pub mod repository;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// The README's Rust examples, compiled and run as doc tests so that they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -64,6 +64,18 @@ fn compare_releases(a: &[u8], b: &[u8]) -> Ordering {
         .iter()
         .rposition(|&c| c == b'.')
         .map_or(0, |dot| dot + 1);
+    if common > start && a[start].is_ascii_alphabetic() {
+        // Both labels start with the same letter, so neither is a number: the first differing
+        // byte decides, a label that ends there being the smaller. (When both end there they
+        // are equal, and the labels after them decide.)
+        let at = |s: &[u8]| s.get(common).copied().filter(|&c| c != b'.');
+        match (at(a), at(b)) {
+            (None, None) => {}
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => return x.to_ascii_uppercase().cmp(&y.to_ascii_uppercase()),
+        }
+    }
     // Equal labels may differ in length (`-01` and `-1`), so each side keeps its own cursor.
     let (mut i, mut j) = (start, start);
     loop {

@@ -27,7 +27,8 @@ impl VersionRange {
             return Some(Self::with_float(Some(min), true, None, true, float));
         }
         // NuGet counts UTF-16 code units here; anything shorter than 3 is rejected.
-        if trimmed.chars().map(char::len_utf16).sum::<usize>() < 3 {
+        let short = trimmed.len() < 12 && trimmed.chars().map(char::len_utf16).sum::<usize>() < 3;
+        if short {
             return None;
         }
         let (min_text, max_text, include_min, include_max) = match trimmed.as_bytes()[0] {

@@ -244,3 +244,25 @@ fn check_id(id: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Send + Sync>() {}
+
+    #[test]
+    fn a_client_can_be_shared_between_threads() {
+        // The C ABI hands one client to many threads.
+        shareable::<Client>();
+        shareable::<SourceRepository>();
+    }
+
+    #[test]
+    fn an_empty_id_is_refused_before_anything_is_sent() {
+        let client = Client::for_sources(&["http://127.0.0.1:9/v3/index.json"]).unwrap();
+        let err = client.list_versions(" ").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(err.message(), "the package id is empty");
+    }
+}

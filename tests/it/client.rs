@@ -183,6 +183,25 @@ fn a_source_without_the_package_404s_and_the_next_one_answers() {
 }
 
 #[test]
+fn a_source_url_that_404s_is_a_broken_source_not_a_missing_package() {
+    let nothing = LoopbackServer::start(|_| Response::not_found()).unwrap();
+    let nothing_url = format!("{}/v3/index.json", nothing.base_url());
+    let demo = DemoFeed::start().unwrap();
+    let client = client(&[("nothing", nothing_url.clone()), ("demo", demo.index_url())]);
+
+    let found = client
+        .get_version_metadata("Demo.Core", &v("2.0.0"))
+        .unwrap();
+    assert_eq!(found.source, "demo");
+    let err = client.list_versions("Demo.Core").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.source_name(), Some("nothing"));
+    assert_eq!(err.url(), Some(nothing_url.as_str()));
+    assert!(err.to_string().contains("no service index"), "{err}");
+}
+
+#[test]
 fn a_failing_source_is_reported_and_a_working_one_still_answers() {
     let broken = failing_server();
     let broken_url = format!("{}/v3/index.json", broken.base_url());

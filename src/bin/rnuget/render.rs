@@ -56,7 +56,13 @@ pub fn metadata(out: &mut dyn Write, found: &Found<PackageMetadata>) -> io::Resu
         None => Ok(()),
     };
     field("title:", m.title.clone())?;
-    field("summary:", m.summary.clone())?;
+    // NuGet reports the description as the summary when there is none: show it once.
+    field(
+        "summary:",
+        m.summary
+            .clone()
+            .filter(|s| Some(s) != m.description.as_ref()),
+    )?;
     field("description:", m.description.as_deref().map(first_line))?;
     field("authors:", Some(m.authors.join(", ")))?;
     field("owners:", Some(m.owners.join(", ")))?;

@@ -628,6 +628,11 @@ static void test_downloads(rnuget_client *client, const struct feed *feed) {
                RNUGET_ERR_INVALID_VERSION);
   CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, feed->version, "", NULL),
                RNUGET_ERR_INVALID_ARGUMENT);
+  /* A file that cannot be written is a local I/O error. */
+  CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, feed->version,
+                                              "/nonexistent-rnuget-dir/x.nupkg", NULL),
+               RNUGET_ERR_IO);
+  CHECK_CONTAINS(rnuget_last_error_message(), "/nonexistent-rnuget-dir");
   info = (char *)"not reset";
   CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, "999.0.0",
                                               feed->download_path, &info),
@@ -679,6 +684,20 @@ static void test_failures_name_their_url(const struct feed *feed) {
   CHECK(rnuget_last_error_http_status() == 0);
   /* Search fails when its only source fails. */
   CHECK_STATUS(rnuget_client_search(client, "", 0, 20, 0, &json), RNUGET_ERR_NETWORK);
+  rnuget_client_free(client);
+
+  /* A source URL with no service index behind it is a broken source, not an empty one. */
+  char missing[512];
+  snprintf(missing, sizeof missing, "%s", feed->url);
+  char *index = strstr(missing, "index.json");
+  if (index != NULL) {
+    snprintf(index, sizeof missing - (size_t)(index - missing), "missing/index.json");
+  }
+  const char *const misconfigured[] = {missing};
+  CHECK_STATUS(rnuget_client_new(misconfigured, 1, NULL, &client), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_PROTOCOL);
+  CHECK(rnuget_last_error_http_status() == 404);
+  CHECK_STR(rnuget_last_error_url(), missing);
   rnuget_client_free(client);
 
   /* A feed that answers 500 to everything. */

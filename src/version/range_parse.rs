@@ -116,6 +116,20 @@ mod tests {
     }
 
     #[test]
+    fn short_and_pretty_strings() {
+        let short = |s: &str| VersionRange::parse(s).unwrap().to_short_string();
+        let pretty = |s: &str| VersionRange::parse(s).unwrap().pretty_print();
+        assert_eq!(short("1.*"), "1.*");
+        assert_eq!(short("1.0"), "1.0.0");
+        assert_eq!(short("[1.0]"), "[1.0.0]");
+        assert_eq!(short("[1.*, 2.0)"), "[1.*, 2.0.0)");
+        assert_eq!(pretty("[1.0, 2.0)"), "(>= 1.0.0 && < 2.0.0)");
+        assert_eq!(pretty("(1.0,]"), "(> 1.0.0)");
+        assert_eq!(pretty("[1.0]"), "(= 1.0.0)");
+        assert_eq!(pretty("(, )"), "");
+    }
+
+    #[test]
     fn errors_quote_the_input() {
         let err = VersionRange::parse("[1.0").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidRange);

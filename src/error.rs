@@ -34,6 +34,8 @@ pub enum ErrorKind {
     InvalidPackage,
     /// A local file could not be read or written.
     Io,
+    /// Offline, and the cache holds no answer for the request.
+    NotCached,
 }
 
 impl ErrorKind {
@@ -52,6 +54,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "protocol error",
             ErrorKind::InvalidPackage => "invalid package",
             ErrorKind::Io => "i/o error",
+            ErrorKind::NotCached => "not cached",
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use crate::cache::Cache;
 use crate::error::strip_credentials;
 use crate::http::HttpClient;
 use crate::protocol::Provider;
@@ -18,6 +19,7 @@ pub struct SourceRepository {
     name: String,
     source_url: String,
     http: Arc<HttpClient>,
+    cache: Arc<Cache>,
     provider: OnceLock<Result<Arc<dyn Provider>>>,
 }
 
@@ -33,8 +35,15 @@ impl SourceRepository {
             name: name.into(),
             source_url: source_url.into(),
             http,
+            cache: Arc::new(Cache::disabled()),
             provider: OnceLock::new(),
         }
+    }
+
+    /// The same source reading through `cache` (shared with the client's other sources).
+    pub fn with_cache(mut self, cache: Arc<Cache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// A source with a provider made elsewhere (a test double, a protocol detected by other
@@ -104,7 +113,11 @@ impl SourceRepository {
                 self.name,
                 self.display_url()
             );
-            let provider = V3Provider::new(&self.source_url, Arc::clone(&self.http));
+            let provider = V3Provider::with_cache(
+                &self.source_url,
+                Arc::clone(&self.http),
+                Arc::clone(&self.cache),
+            );
             return Ok(Arc::new(provider));
         }
         // TODO(v2-local): V2 (OData) feeds and local folders are a later issue.

@@ -6,15 +6,19 @@
 //! - metadata and downloads come from the first source, in order, that has the package ("not
 //!   found" falls through to the next source; other failures are reported when no source has it).
 //!
-//! One [`HttpClient`] (one `X-NuGet-Session-Id`) serves every source of a client.
+//! One [`HttpClient`] and one [`Cache`] serve every source of a client. Each operation runs under
+//! a [`SourceCacheContext`] (its `*_with` form takes one; the plain form uses the client's
+//! default context, whose session id is the client's).
 //!
 //! ```text
-//! mod.rs          Client
+//! mod.rs          Client: every operation under a SourceCacheContext (`*_with`)
+//! defaults.rs     the same operations under the client's default context
 //! options.rs      ClientOptions, SourceOptions
 //! fan_out.rs      every source at once, SourceResult
 //! first_found.rs  sources in order until one has it
 //! ```
 
+mod defaults;
 mod fan_out;
 mod first_found;
 mod options;
@@ -28,6 +32,7 @@ use std::sync::Arc;
 use fan_out::fan_out;
 use first_found::first_found;
 
+use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
 use crate::protocol::{DownloadInfo, MetadataOptions, PackageMetadata, SearchQuery, SearchResults};
 use crate::repository::{RepositoryManager, SourceRepository};
@@ -48,13 +53,17 @@ pub struct Found<T> {
 #[derive(Debug)]
 pub struct Client {
     http: Arc<HttpClient>,
+    cache: Arc<Cache>,
+    /// The context of calls that give none.
+    context: SourceCacheContext,
     repositories: RepositoryManager,
     ignore_failed_sources: bool,
 }
 
 impl Client {
     /// Builds a client for the configured sources. Fails when there is no source, two share a
-    /// name, or the HTTP options cannot be used. Nothing is sent until the first call.
+    /// name, the HTTP options cannot be used, or the cache root cannot be found. Nothing is sent
+    /// (and nothing is written to the cache) until the first call.
     pub fn new(options: ClientOptions) -> Result<Client> {
         if options.sources.is_empty() {
             return Err(Error::new(
@@ -63,16 +72,21 @@ impl Client {
             ));
         }
         let http = Arc::new(HttpClient::new(options.http)?);
+        let cache = Arc::new(match &options.cache {
+            Some(cache) => Cache::new(cache)?,
+            None => Cache::disabled(),
+        });
         let mut repositories = RepositoryManager::new();
         for source in &options.sources {
-            repositories.add(SourceRepository::new(
-                &source.name,
-                &source.url,
-                Arc::clone(&http),
-            ))?;
+            repositories.add(
+                SourceRepository::new(&source.name, &source.url, Arc::clone(&http))
+                    .with_cache(Arc::clone(&cache)),
+            )?;
         }
         Ok(Client {
+            context: cache.default_context(http.session_id()),
             http,
+            cache,
             repositories,
             ignore_failed_sources: options.ignore_failed_sources,
         })
@@ -88,7 +102,10 @@ impl Client {
 
     /// A client over sources built elsewhere (custom providers), sharing `http`.
     pub fn with_repositories(repositories: RepositoryManager, http: Arc<HttpClient>) -> Client {
+        let cache = Arc::new(Cache::disabled());
         Client {
+            context: cache.default_context(http.session_id()),
+            cache,
             http,
             repositories,
             ignore_failed_sources: false,
@@ -105,38 +122,80 @@ impl Client {
         &self.http
     }
 
-    /// The `X-NuGet-Session-Id` every request of this client carries.
+    /// The `X-NuGet-Session-Id` requests of calls without a context carry.
     pub fn session_id(&self) -> &str {
         self.http.session_id()
     }
 
+    /// The context of calls that give none: the cache defaults of [`ClientOptions::cache`] and
+    /// the client's session id.
+    pub fn default_context(&self) -> &SourceCacheContext {
+        &self.context
+    }
+
+    /// A context for one operation: the client's defaults and a session id of its own.
+    pub fn new_context(&self) -> SourceCacheContext {
+        self.context.next_operation()
+    }
+
+    /// The cache every source reads through (one without tiers when none is configured).
+    pub fn cache(&self) -> &Arc<Cache> {
+        &self.cache
+    }
+
+    /// What the cache's tiers counted so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
+    /// Empties the memory tier and, when `disk` is true, every entry of the disk tier (NuGet's
+    /// too, as `nuget locals http-cache -clear` does); returns how many files were removed.
+    pub fn clear_cache(&self, disk: bool) -> Result<u64> {
+        if disk {
+            self.cache.clear()
+        } else {
+            self.cache.clear_memory();
+            Ok(0)
+        }
+    }
+
     /// Searches every source at once; one answer per source, in source order.
-    pub fn search(&self, query: &SearchQuery) -> Vec<SourceResult<SearchResults>> {
+    pub fn search_with(
+        &self,
+        context: &SourceCacheContext,
+        query: &SearchQuery,
+    ) -> Vec<SourceResult<SearchResults>> {
         fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.search(query))
+            source.call(|provider| provider.search(context, query))
         })
     }
 
     /// Ids starting with `prefix`, from every source at once; one answer per source.
-    pub fn autocomplete_ids(
+    pub fn autocomplete_ids_with(
         &self,
+        context: &SourceCacheContext,
         prefix: &str,
         skip: u32,
         take: u32,
         prerelease: bool,
     ) -> Vec<SourceResult<Vec<String>>> {
         fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.autocomplete_ids(prefix, skip, take, prerelease))
+            source
+                .call(|provider| provider.autocomplete_ids(context, prefix, skip, take, prerelease))
         })
     }
 
     /// Every version of `id` any source lists, ascending, each once (the first source's
     /// spelling wins). A failing source fails the call unless the client ignores failed
     /// sources; a source without the id adds nothing.
-    pub fn list_versions(&self, id: &str) -> Result<Vec<NuGetVersion>> {
+    pub fn list_versions_with(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+    ) -> Result<Vec<NuGetVersion>> {
         check_id(id)?;
         let answers = fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.list_versions(id))
+            source.call(|provider| provider.list_versions(context, id))
         });
         let mut versions = Vec::new();
         let mut failures = Vec::new();
@@ -160,33 +219,36 @@ impl Client {
         Ok(versions)
     }
 
-    /// The version of `id` NuGet would pick for `range` among [`Client::list_versions`].
-    pub fn find_best_version(
+    /// The version of `id` NuGet would pick for `range` among [`Client::list_versions_with`].
+    pub fn find_best_version_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         range: &VersionRange,
     ) -> Result<Option<NuGetVersion>> {
-        let versions = self.list_versions(id)?;
+        let versions = self.list_versions_with(context, id)?;
         Ok(range.find_best_match(&versions).cloned())
     }
 
     /// Metadata of the versions of `id` that pass `options`, from the first source that has
     /// any. Empty when no source has the id and none failed.
-    pub fn get_metadata(
+    pub fn get_metadata_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         options: &MetadataOptions,
     ) -> Result<Found<Vec<PackageMetadata>>> {
         check_id(id)?;
         let (source, value) = first_found(self.repositories.sources(), id, Vec::is_empty, |s| {
-            s.call(|provider| provider.get_metadata(id, options))
+            s.call(|provider| provider.get_metadata(context, id, options))
         })?;
         Ok(Found { source, value })
     }
 
     /// Metadata of one version (listed or not), from the first source that has it.
-    pub fn get_version_metadata(
+    pub fn get_version_metadata_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
     ) -> Result<Found<PackageMetadata>> {
@@ -196,15 +258,16 @@ impl Client {
             self.repositories.sources(),
             &what,
             |_| false,
-            |s| s.call(|provider| provider.get_version_metadata(id, version)),
+            |s| s.call(|provider| provider.get_version_metadata(context, id, version)),
         )?;
         Ok(Found { source, value })
     }
 
     /// Downloads the `.nupkg` of `id` `version` to `path` from the first source that has it,
     /// streaming and validating it; nothing is left at `path` on failure.
-    pub fn download_to_file(
+    pub fn download_to_file_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
         path: &Path,
@@ -215,21 +278,26 @@ impl Client {
             self.repositories.sources(),
             &what,
             |_| false,
-            |s| s.call(|provider| provider.download_to_file(id, version, path)),
+            |s| s.call(|provider| provider.download_to_file(context, id, version, path)),
         )?;
         Ok(Found { source, value })
     }
 
     /// Downloads the `.nupkg` of `id` `version` into memory, validated, from the first source
     /// that has it.
-    pub fn download_to_vec(&self, id: &str, version: &NuGetVersion) -> Result<Found<Vec<u8>>> {
+    pub fn download_to_vec_with(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<Found<Vec<u8>>> {
         check_id(id)?;
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
             &what,
             |_| false,
-            |s| s.call(|provider| provider.download_to_vec(id, version)),
+            |s| s.call(|provider| provider.download_to_vec(context, id, version)),
         )?;
         Ok(Found { source, value })
     }

@@ -60,6 +60,14 @@ enum Purpose {
     Package,
 }
 
+/// One GET: where, what for, and the session it belongs to.
+#[derive(Debug, Clone, Copy)]
+struct Request<'a> {
+    url: &'a str,
+    purpose: Purpose,
+    session_id: &'a str,
+}
+
 /// A response with a success status, ready to be read.
 struct Opened {
     response: Response<ureq::Body>,
@@ -111,13 +119,19 @@ impl HttpClient {
 
     /// GETs `url` into memory, at most `max_response_bytes` after decompression.
     pub fn get_bytes(&self, url: &str) -> Result<Vec<u8>> {
+        self.get_bytes_in_session(url, &self.options.session_id)
+    }
+
+    /// [`HttpClient::get_bytes`], sending `session_id` as `X-NuGet-Session-Id` (the session of
+    /// the operation the request belongs to).
+    pub fn get_bytes_in_session(&self, url: &str, session_id: &str) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        self.get_into(
+        let request = Request {
             url,
-            Purpose::Document,
-            self.options.max_response_bytes,
-            &mut out,
-        )?;
+            purpose: Purpose::Document,
+            session_id,
+        };
+        self.get_into(request, self.options.max_response_bytes, &mut out)?;
         Ok(out)
     }
 
@@ -129,22 +143,26 @@ impl HttpClient {
 
     /// GETs `url` into `writer`, streaming, at most `max_package_bytes`; returns bytes written.
     pub fn download_to(&self, url: &str, writer: &mut dyn Write) -> Result<u64> {
-        self.get_into(
-            url,
-            Purpose::Package,
-            self.options.max_package_bytes,
-            writer,
-        )
+        self.download_to_in_session(url, writer, &self.options.session_id)
     }
 
-    fn get_into(
+    /// [`HttpClient::download_to`], sending `session_id` as `X-NuGet-Session-Id`.
+    pub fn download_to_in_session(
         &self,
         url: &str,
-        purpose: Purpose,
-        cap: u64,
         writer: &mut dyn Write,
+        session_id: &str,
     ) -> Result<u64> {
-        let opened = self.open(url, purpose)?;
+        let request = Request {
+            url,
+            purpose: Purpose::Package,
+            session_id,
+        };
+        self.get_into(request, self.options.max_package_bytes, writer)
+    }
+
+    fn get_into(&self, request: Request<'_>, cap: u64, writer: &mut dyn Write) -> Result<u64> {
+        let opened = self.open(request)?;
         let shown = opened.url.clone();
         if let Some(length) = declared_length(&opened.response)
             && length > cap
@@ -189,7 +207,12 @@ impl HttpClient {
     }
 
     /// Sends the GET, following redirects, and returns the first non-redirect success.
-    fn open(&self, url: &str, purpose: Purpose) -> Result<Opened> {
+    fn open(&self, request: Request<'_>) -> Result<Opened> {
+        let Request {
+            url,
+            purpose,
+            session_id,
+        } = request;
         let started = Instant::now();
         let deadline = started + self.options.request_timeout;
         let (mut current, credentials) = url::split_credentials(url);
@@ -208,7 +231,7 @@ impl HttpClient {
             let authorize = credentials
                 .as_ref()
                 .filter(|_| same_origin(&home, &current));
-            let response = self.send(&current, purpose, remaining, authorize)?;
+            let response = self.send(&current, purpose, session_id, remaining, authorize)?;
             let status = response.status().as_u16();
             let ms = hop_started.elapsed().as_millis();
             if (200..300).contains(&status) {
@@ -245,13 +268,14 @@ impl HttpClient {
         &self,
         url: &str,
         purpose: Purpose,
+        session_id: &str,
         remaining: Duration,
         credentials: Option<&Credentials>,
     ) -> Result<Response<ureq::Body>> {
         let mut request = self
             .agent
             .get(url::without_fragment(url))
-            .header("X-NuGet-Session-Id", self.options.session_id.as_str());
+            .header("X-NuGet-Session-Id", session_id);
         for (name, value) in &self.options.extra_headers {
             request = request.header(name.as_str(), value.as_str());
         }

@@ -46,6 +46,26 @@ impl NuGetVersion {
     }
 }
 
+impl NuGetVersion {
+    /// `VersionComparer.Equals` in the given mode, exactly as NuGet answers it.
+    ///
+    /// In the default and `VersionRelease` modes NuGet compares labels as strings (ignoring
+    /// case) here, not as numbers, so `1.0.0--01` and `1.0.0--1` are not equal although they
+    /// compare as equal; `==` follows the comparison instead, so that it agrees with `Ord` and
+    /// `Hash`. The two differ only for numeric labels written with a `-` and leading zeros.
+    pub fn equals_with(&self, other: &Self, mode: VersionComparison) -> bool {
+        match mode {
+            VersionComparison::Default | VersionComparison::VersionRelease => {
+                self.numbers == other.numbers
+                    && self
+                        .release_bytes()
+                        .eq_ignore_ascii_case(other.release_bytes())
+            }
+            _ => self.compare_with(other, mode).is_eq(),
+        }
+    }
+}
+
 /// Compares two release labels; an empty one (a stable version) is the greatest.
 fn compare_releases(a: &[u8], b: &[u8]) -> Ordering {
     match (a.is_empty(), b.is_empty()) {
@@ -64,6 +84,18 @@ fn compare_releases(a: &[u8], b: &[u8]) -> Ordering {
         .iter()
         .rposition(|&c| c == b'.')
         .map_or(0, |dot| dot + 1);
+    if common > start && a[start].is_ascii_alphabetic() {
+        // Both labels start with the same letter, so neither is a number: the first differing
+        // byte decides, a label that ends there being the smaller. (When both end there they
+        // are equal, and the labels after them decide.)
+        let at = |s: &[u8]| s.get(common).copied().filter(|&c| c != b'.');
+        match (at(a), at(b)) {
+            (None, None) => {}
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => return x.to_ascii_uppercase().cmp(&y.to_ascii_uppercase()),
+        }
+    }
     // Equal labels may differ in length (`-01` and `-1`), so each side keeps its own cursor.
     let (mut i, mut j) = (start, start);
     loop {
@@ -141,8 +173,10 @@ fn compare_ignore_ascii_case(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-/// Equality follows `VersionComparison::Default`: metadata is ignored, labels compare
-/// case-insensitively and numeric labels by value.
+/// Equality follows the `VersionComparison::Default` comparison: metadata is ignored, labels
+/// compare case-insensitively and numeric labels by value (see
+/// [`NuGetVersion::equals_with`] for NuGet's own `Equals`, which differs only on labels like
+/// `-01`).
 impl PartialEq for NuGetVersion {
     fn eq(&self, other: &Self) -> bool {
         self.compare_with(other, VersionComparison::Default) == Ordering::Equal
@@ -219,6 +253,17 @@ mod tests {
         assert_eq!(
             v("1.0.0-a").compare_with(&v("1.0.0"), VersionComparison::Version),
             Ordering::Equal
+        );
+    }
+
+    #[test]
+    fn nuget_equality_reads_labels_as_text() {
+        let (a, b) = (v("1.0.0--01"), v("1.0.0--1"));
+        assert_eq!(a.cmp(&b), Ordering::Equal);
+        assert!(!a.equals_with(&b, VersionComparison::Default));
+        assert!(v("1.0.0-RC.1").equals_with(&v("1.0-rc.1+x"), VersionComparison::Default));
+        assert!(
+            !v("1.0.0+a").equals_with(&v("1.0.0+b"), VersionComparison::VersionReleaseMetadata)
         );
     }
 

@@ -154,12 +154,62 @@ impl VersionRange {
         }
     }
 
+    /// `ToShortString()`: like the legacy short string, but a floating minimum is written as
+    /// its float (`1.*`) and other ranges in the normalized form.
+    pub fn to_short_string(&self) -> String {
+        match (&self.float, &self.max) {
+            (Some(float), None) if self.is_min_inclusive() && self.is_floating() => {
+                float.to_string()
+            }
+            _ => self
+                .short_form()
+                .unwrap_or_else(|| self.to_normalized_string()),
+        }
+    }
+
+    /// `PrettyPrint()`: `(>= 1.0.0 && < 2.0.0)`, `(= 1.0.0)` for an exact version, nothing for
+    /// a range without bounds.
+    pub fn pretty_print(&self) -> String {
+        let mut out = String::with_capacity(40);
+        match (&self.min, &self.max) {
+            (None, None) => return out,
+            (Some(min), Some(max))
+                if self.include_min
+                    && self.include_max
+                    && max.equals_with(min, VersionComparison::Default) =>
+            {
+                out.push_str("(= ");
+                min.push_normalized(&mut out);
+            }
+            (min, max) => {
+                out.push('(');
+                if let Some(min) = min {
+                    out.push_str(if self.include_min { ">= " } else { "> " });
+                    min.push_normalized(&mut out);
+                }
+                if let Some(max) = max {
+                    if min.is_some() {
+                        out.push_str(" && ");
+                    }
+                    out.push_str(if self.include_max { "<= " } else { "< " });
+                    max.push_normalized(&mut out);
+                }
+            }
+        }
+        out.push(')');
+        out
+    }
+
     /// The two short forms NuGet's formatter shares: a bare minimum and an exact version.
     fn short_form(&self) -> Option<String> {
         let mut out = String::with_capacity(32);
         match (&self.min, &self.max) {
             (Some(min), None) if self.include_min => min.push_normalized(&mut out),
-            (Some(min), Some(max)) if self.include_min && self.include_max && min == max => {
+            (Some(min), Some(max))
+                if self.include_min
+                    && self.include_max
+                    && min.equals_with(max, VersionComparison::Default) =>
+            {
                 out.push('[');
                 min.push_normalized(&mut out);
                 out.push(']');

@@ -27,7 +27,8 @@ impl VersionRange {
             return Some(Self::with_float(Some(min), true, None, true, float));
         }
         // NuGet counts UTF-16 code units here; anything shorter than 3 is rejected.
-        if trimmed.chars().map(char::len_utf16).sum::<usize>() < 3 {
+        let short = trimmed.len() < 12 && trimmed.chars().map(char::len_utf16).sum::<usize>() < 3;
+        if short {
             return None;
         }
         let (min_text, max_text, include_min, include_max) = match trimmed.as_bytes()[0] {
@@ -112,6 +113,20 @@ mod tests {
         let r = VersionRange::parse("1.*-rc*").unwrap();
         assert_eq!(r.to_legacy_short_string(), "1.0.0-rc");
         assert!(r.is_floating());
+    }
+
+    #[test]
+    fn short_and_pretty_strings() {
+        let short = |s: &str| VersionRange::parse(s).unwrap().to_short_string();
+        let pretty = |s: &str| VersionRange::parse(s).unwrap().pretty_print();
+        assert_eq!(short("1.*"), "1.*");
+        assert_eq!(short("1.0"), "1.0.0");
+        assert_eq!(short("[1.0]"), "[1.0.0]");
+        assert_eq!(short("[1.*, 2.0)"), "[1.*, 2.0.0)");
+        assert_eq!(pretty("[1.0, 2.0)"), "(>= 1.0.0 && < 2.0.0)");
+        assert_eq!(pretty("(1.0,]"), "(> 1.0.0)");
+        assert_eq!(pretty("[1.0]"), "(= 1.0.0)");
+        assert_eq!(pretty("(, )"), "");
     }
 
     #[test]

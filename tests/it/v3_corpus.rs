@@ -9,7 +9,7 @@ mod cases;
 use std::path::Path;
 
 use rnuget::protocol::v3::V3Provider;
-use rnuget::protocol::{MetadataOptions, Provider, SearchQuery};
+use rnuget::protocol::{MetadataOptions, SearchQuery};
 use rnuget::version::NuGetVersion;
 use serde_json::{Value, json};
 

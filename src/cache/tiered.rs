@@ -1,0 +1,551 @@
+//! [`Cache`]: memory, then disk, then the network, for one client's sources.
+//!
+//! ```text
+//! get(context, entry, fetch, decode)
+//!   refresh_memory_cache -> drop the memory entry
+//!   memory   (unless no_cache)  fresh for max_age and within its TTL     -> value
+//!   disk     (unless no_cache)  file younger than max_age, decodes       -> value, kept in memory
+//!            a file that does not decode is removed (warning) and fetched again
+//!   offline                      -> NotCached "offline and not cached: URL"
+//!   network  fetch, decode (a response that does not decode is never stored), store both tiers
+//! ```
+//!
+//! Offline, any cached entry is served however old (and `no_cache` is ignored: there is nothing
+//! else to serve). Packages follow the same order with [`Cache::package`], so that they can be
+//! streamed from the disk file rather than held in memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use log::{debug, warn};
+use serde::Serialize;
+
+use super::context::SourceCacheContext;
+use super::disk::{DiskCache, DiskStats};
+use super::memory::{MemoryCache, MemoryStats};
+use super::options::CacheOptions;
+use crate::error::strip_credentials;
+use crate::{Error, ErrorKind, Result};
+
+/// One cached document: which source, which key, and the URL it is fetched from.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// The source URL (credentials removed): it names the disk folder and scopes the memory key.
+    pub source: &'a str,
+    /// NuGet's cache key (see [`super::naming`]).
+    pub key: &'a str,
+    /// Where the document is fetched from, for logs and errors.
+    pub url: &'a str,
+    /// Whether the memory tier keeps it (the service index has a slot of its own).
+    pub memory: bool,
+    /// Whether what is fetched is stored (false for direct downloads).
+    pub store: bool,
+}
+
+impl<'a> Entry<'a> {
+    /// An entry kept in both tiers.
+    pub fn new(source: &'a str, key: &'a str, url: &'a str) -> Self {
+        Entry {
+            source,
+            key,
+            url,
+            memory: true,
+            store: true,
+        }
+    }
+
+    /// Not kept in the memory tier.
+    pub fn without_memory(mut self) -> Self {
+        self.memory = false;
+        self
+    }
+
+    /// Served from the cache when there, but what is fetched is not stored.
+    pub fn without_store(mut self) -> Self {
+        self.store = false;
+        self
+    }
+}
+
+/// Where [`Cache::package`] found a package.
+#[derive(Debug, Clone)]
+pub enum CachedPackage {
+    /// In memory, validated.
+    Memory(Arc<Vec<u8>>),
+    /// In the disk tier, validated: stream it from this file.
+    File(PathBuf),
+    /// Not cached and not stored: stream it from the network.
+    Network,
+}
+
+/// What both tiers counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CacheStats {
+    /// The memory tier, if there is one.
+    pub memory: Option<MemoryStats>,
+    /// The disk tier, if there is one.
+    pub disk: Option<DiskStats>,
+}
+
+/// The tiers of one client, shared by its sources. Every method takes `&self` and may be called
+/// from many threads at once.
+#[derive(Debug)]
+pub struct Cache {
+    memory: Option<MemoryCache>,
+    disk: Option<DiskCache>,
+    default_max_age: Duration,
+    offline: bool,
+}
+
+impl Cache {
+    /// Builds the configured tiers. Fails when the disk root cannot be found (no home folder,
+    /// or a relative `NUGET_HTTP_CACHE_PATH`).
+    pub fn new(options: &CacheOptions) -> Result<Cache> {
+        let disk = match &options.disk {
+            Some(disk) => Some(DiskCache::new(disk)?),
+            None => None,
+        };
+        if let Some(disk) = &disk {
+            debug!(target: "rnuget::cache", "disk cache at {}", disk.root().display());
+        }
+        Ok(Cache {
+            memory: options
+                .memory
+                .filter(|m| m.max_entries > 0)
+                .map(MemoryCache::new),
+            disk,
+            default_max_age: options.default_max_age,
+            offline: options.offline,
+        })
+    }
+
+    /// No tiers: every read goes to the network (and fails offline).
+    pub fn disabled() -> Cache {
+        Cache {
+            memory: None,
+            disk: None,
+            default_max_age: super::context::DEFAULT_MAX_AGE,
+            offline: false,
+        }
+    }
+
+    /// A context with this cache's defaults (max age, offline) and `session_id`.
+    pub fn default_context(&self, session_id: &str) -> SourceCacheContext {
+        SourceCacheContext::with_session_id(session_id)
+            .max_age(self.default_max_age)
+            .offline(self.offline)
+    }
+
+    /// The memory tier, if any.
+    pub fn memory(&self) -> Option<&MemoryCache> {
+        self.memory.as_ref()
+    }
+
+    /// The disk tier, if any.
+    pub fn disk(&self) -> Option<&DiskCache> {
+        self.disk.as_ref()
+    }
+
+    /// The counters of both tiers.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            memory: self.memory.as_ref().map(MemoryCache::stats),
+            disk: self.disk.as_ref().map(DiskCache::stats),
+        }
+    }
+
+    /// Empties the memory tier.
+    pub fn clear_memory(&self) {
+        if let Some(memory) = &self.memory {
+            memory.clear();
+        }
+    }
+
+    /// Empties both tiers; returns how many disk files were removed.
+    pub fn clear(&self) -> Result<u64> {
+        self.clear_memory();
+        match &self.disk {
+            Some(disk) => disk.clear(),
+            None => Ok(0),
+        }
+    }
+
+    /// The decoded document for `entry`: from memory, disk or `fetch`, as the module docs say.
+    /// `decode` also validates: what it rejects is never stored or served.
+    pub fn get<T: Send + Sync + 'static>(
+        &self,
+        context: &SourceCacheContext,
+        entry: Entry<'_>,
+        fetch: impl FnOnce() -> Result<Vec<u8>>,
+        decode: impl Fn(&[u8]) -> Result<T>,
+    ) -> Result<Arc<T>> {
+        if let Some(value) = self.cached(context, entry, &decode) {
+            return Ok(value);
+        }
+        if context.offline {
+            return Err(not_cached(entry.url));
+        }
+        debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
+        let bytes = fetch()?;
+        let value = Arc::new(decode(&bytes)?);
+        if entry.store {
+            if let Some(disk) = &self.disk
+                && let Err(err) = disk.write(entry.source, entry.key, &bytes)
+            {
+                warn!(target: "rnuget::cache", "cannot store {}: {err}", strip_credentials(entry.url));
+            }
+            self.remember(entry, &value, bytes.len(), SystemTime::now());
+        }
+        Ok(value)
+    }
+
+    /// The memory or disk answer, when there is a usable one.
+    fn cached<T: Send + Sync + 'static>(
+        &self,
+        context: &SourceCacheContext,
+        entry: Entry<'_>,
+        decode: &impl Fn(&[u8]) -> Result<T>,
+    ) -> Option<Arc<T>> {
+        let memory = self.memory.as_ref().filter(|_| entry.memory);
+        if context.refresh_memory_cache
+            && let Some(memory) = memory
+        {
+            memory.remove(entry.source, entry.key);
+        }
+        if context.no_cache && !context.offline {
+            return None;
+        }
+        if let Some(value) = memory.and_then(|m| m.get::<T>(entry.source, entry.key, context)) {
+            debug!(target: "rnuget::cache", "memory hit {}", entry.key);
+            return Some(value);
+        }
+        let disk = self.disk.as_ref()?;
+        let hit = disk.read(entry.source, entry.key, context)?;
+        match decode(&hit.bytes) {
+            Ok(value) => {
+                debug!(target: "rnuget::cache", "disk hit {}", entry.key);
+                let value = Arc::new(value);
+                self.remember(entry, &value, hit.bytes.len(), hit.modified);
+                Some(value)
+            }
+            Err(err) => {
+                self.discard(disk, entry, &err);
+                None
+            }
+        }
+    }
+
+    fn remember<T: Send + Sync + 'static>(
+        &self,
+        entry: Entry<'_>,
+        value: &Arc<T>,
+        bytes: usize,
+        origin: SystemTime,
+    ) {
+        if let Some(memory) = self.memory.as_ref().filter(|_| entry.memory) {
+            memory.insert(
+                entry.source,
+                entry.key,
+                Arc::clone(value),
+                bytes as u64,
+                origin,
+            );
+        }
+    }
+
+    fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {
+        let path = disk.path(entry.source, entry.key);
+        warn!(target: "rnuget::cache", "broken cache entry {} for {}, removing it: {err}", path.display(), strip_credentials(entry.url));
+        disk.remove_invalid(entry.source, entry.key);
+    }
+
+    /// Where to take a package from. `validate` checks a whole package file. Memory and disk
+    /// are read as for [`Cache::get`]; on a miss, when `entry.store` and a disk tier allow it,
+    /// `fetch` streams the package into the disk tier (validated before it is renamed into
+    /// place) and the stored file is returned; otherwise [`CachedPackage::Network`] tells the
+    /// caller to stream it itself. Offline, a miss is [`ErrorKind::NotCached`].
+    pub fn package(
+        &self,
+        context: &SourceCacheContext,
+        entry: Entry<'_>,
+        fetch: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<u64>,
+        validate: &dyn Fn(&Path) -> Result<()>,
+    ) -> Result<CachedPackage> {
+        if let Some(found) = self.cached_package(context, entry, validate) {
+            return Ok(found);
+        }
+        if context.offline {
+            return Err(not_cached(entry.url));
+        }
+        let Some(disk) = self.disk.as_ref().filter(|_| entry.store) else {
+            return Ok(CachedPackage::Network);
+        };
+        debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
+        let (path, _) = disk.write_with(entry.source, entry.key, fetch, validate)?;
+        Ok(CachedPackage::File(path))
+    }
+
+    fn cached_package(
+        &self,
+        context: &SourceCacheContext,
+        entry: Entry<'_>,
+        validate: &dyn Fn(&Path) -> Result<()>,
+    ) -> Option<CachedPackage> {
+        let memory = self.memory.as_ref().filter(|_| entry.memory);
+        if context.refresh_memory_cache
+            && let Some(memory) = memory
+        {
+            memory.remove(entry.source, entry.key);
+        }
+        if context.no_cache && !context.offline {
+            return None;
+        }
+        if let Some(bytes) = memory.and_then(|m| m.get::<Vec<u8>>(entry.source, entry.key, context))
+        {
+            debug!(target: "rnuget::cache", "memory hit {}", entry.key);
+            return Some(CachedPackage::Memory(bytes));
+        }
+        let disk = self.disk.as_ref()?;
+        let (path, _) = disk.fresh_path(entry.source, entry.key, context)?;
+        match validate(&path) {
+            Ok(()) => {
+                debug!(target: "rnuget::cache", "disk hit {}", entry.key);
+                Some(CachedPackage::File(path))
+            }
+            Err(err) => {
+                self.discard(disk, entry, &err);
+                None
+            }
+        }
+    }
+
+    /// Keeps package bytes that reached memory anyway (a download into memory).
+    pub fn remember_package(&self, entry: Entry<'_>, bytes: &Arc<Vec<u8>>) {
+        if entry.store {
+            self.remember(entry, bytes, bytes.len(), SystemTime::now());
+        }
+    }
+}
+
+/// The error for a miss while offline.
+pub fn not_cached(url: &str) -> Error {
+    let url = strip_credentials(url);
+    Error::new(
+        ErrorKind::NotCached,
+        format!("offline and not cached: {url}"),
+    )
+    .with_url(&url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::disk::DiskOptions;
+    use std::cell::Cell;
+    use std::fs;
+
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn cache(name: &str) -> (Dir, Cache) {
+        let dir = std::env::temp_dir().join(format!("rnuget-tiered-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let options = CacheOptions {
+            disk: Some(DiskOptions {
+                root: Some(dir.clone()),
+                max_bytes: None,
+            }),
+            ..CacheOptions::default()
+        };
+        (Dir(dir), Cache::new(&options).unwrap())
+    }
+
+    const SOURCE: &str = "http://127.0.0.1:1/index.json";
+
+    fn decode(bytes: &[u8]) -> Result<String> {
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| Error::new(ErrorKind::Protocol, "not text"))?;
+        if text.starts_with('{') {
+            Ok(text)
+        } else {
+            Err(Error::new(ErrorKind::Protocol, "not an object"))
+        }
+    }
+
+    #[test]
+    fn memory_then_disk_then_network() {
+        let (_dir, cache) = cache("order");
+        let context = SourceCacheContext::new();
+        let entry = Entry::new(SOURCE, "k", "http://127.0.0.1:1/k");
+        let fetches = Cell::new(0);
+        let fetch = || {
+            fetches.set(fetches.get() + 1);
+            Ok(b"{1}".to_vec())
+        };
+        assert_eq!(*cache.get(&context, entry, fetch, decode).unwrap(), "{1}");
+        assert_eq!(*cache.get(&context, entry, fetch, decode).unwrap(), "{1}");
+        assert_eq!(fetches.get(), 1);
+        assert_eq!(cache.stats().memory.unwrap().hits, 1);
+        // Without the memory entry the disk answers, and the value is promoted to memory.
+        cache.clear_memory();
+        assert_eq!(*cache.get(&context, entry, fetch, decode).unwrap(), "{1}");
+        assert_eq!(fetches.get(), 1);
+        assert_eq!(cache.stats().disk.unwrap().hits, 1);
+        assert_eq!(cache.stats().memory.unwrap().entries, 1);
+    }
+
+    #[test]
+    fn no_cache_fetches_and_still_stores() {
+        let (_dir, cache) = cache("nocache");
+        let entry = Entry::new(SOURCE, "k", "u");
+        let first = SourceCacheContext::new();
+        cache
+            .get(&first, entry, || Ok(b"{old}".to_vec()), decode)
+            .unwrap();
+        let fresh = first.clone().no_cache(true);
+        let value = cache.get(&fresh, entry, || Ok(b"{new}".to_vec()), decode);
+        assert_eq!(*value.unwrap(), "{new}");
+        let again = cache.get(&first, entry, || panic!("no fetch"), decode);
+        assert_eq!(*again.unwrap(), "{new}");
+    }
+
+    #[test]
+    fn a_broken_disk_entry_is_removed_and_fetched_again() {
+        let (_dir, cache) = cache("broken");
+        let entry = Entry::new(SOURCE, "k", "u");
+        let disk = cache.disk().unwrap();
+        disk.write(SOURCE, "k", b"garbage").unwrap();
+        let value = cache.get(
+            &SourceCacheContext::new(),
+            entry,
+            || Ok(b"{ok}".to_vec()),
+            decode,
+        );
+        assert_eq!(*value.unwrap(), "{ok}");
+        assert_eq!(fs::read(disk.path(SOURCE, "k")).unwrap(), b"{ok}");
+        assert_eq!(disk.stats().invalid, 1);
+    }
+
+    #[test]
+    fn a_response_that_does_not_decode_is_not_stored() {
+        let (_dir, cache) = cache("reject");
+        let entry = Entry::new(SOURCE, "k", "u");
+        let err = cache
+            .get(
+                &SourceCacheContext::new(),
+                entry,
+                || Ok(b"junk".to_vec()),
+                decode,
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert!(!cache.disk().unwrap().path(SOURCE, "k").exists());
+        assert_eq!(cache.stats().memory.unwrap().entries, 0);
+    }
+
+    #[test]
+    fn offline_serves_old_entries_and_fails_clearly_on_a_miss() {
+        let (_dir, cache) = cache("offline");
+        let entry = Entry::new(SOURCE, "k", "http://u:p@127.0.0.1:1/k.json");
+        let online = SourceCacheContext::new();
+        cache
+            .get(&online, entry, || Ok(b"{v}".to_vec()), decode)
+            .unwrap();
+        cache.clear_memory();
+        let path = cache.disk().unwrap().path(SOURCE, "k");
+        let old = SystemTime::now() - Duration::from_secs(86_400);
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let offline = SourceCacheContext::new().offline(true);
+        let served = cache.get(&offline, entry, || panic!("network offline"), decode);
+        assert_eq!(*served.unwrap(), "{v}");
+        let missing = Entry::new(SOURCE, "other", "http://u:p@127.0.0.1:1/other.json");
+        let err = cache
+            .get(&offline, missing, || panic!("network offline"), decode)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotCached);
+        assert_eq!(
+            err.message(),
+            "offline and not cached: http://127.0.0.1:1/other.json"
+        );
+        assert_eq!(err.url(), Some("http://127.0.0.1:1/other.json"));
+        // No tiers at all: offline is always a miss.
+        let err = Cache::disabled()
+            .get(&offline, entry, || panic!("network offline"), decode)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotCached);
+    }
+
+    #[test]
+    fn refresh_memory_cache_goes_to_disk() {
+        let (_dir, cache) = cache("refresh");
+        let entry = Entry::new(SOURCE, "k", "u");
+        let context = SourceCacheContext::new();
+        cache
+            .get(&context, entry, || Ok(b"{a}".to_vec()), decode)
+            .unwrap();
+        cache.disk().unwrap().write(SOURCE, "k", b"{b}").unwrap();
+        assert_eq!(
+            *cache.get(&context, entry, || panic!(), decode).unwrap(),
+            "{a}"
+        );
+        let refresh = context.refresh_memory_cache(true);
+        assert_eq!(
+            *cache.get(&refresh, entry, || panic!(), decode).unwrap(),
+            "{b}"
+        );
+    }
+
+    #[test]
+    fn packages_are_validated_before_they_are_stored_and_served() {
+        let (_dir, cache) = cache("package");
+        let entry = Entry::new(SOURCE, "nupkg_a.1.0.0", "u");
+        let context = SourceCacheContext::new();
+        let validate = |path: &Path| match fs::read(path) {
+            Ok(bytes) if bytes.starts_with(b"PK") => Ok(()),
+            _ => Err(Error::new(ErrorKind::InvalidPackage, "not a zip")),
+        };
+        let mut torn = |w: &mut dyn std::io::Write| -> Result<u64> {
+            w.write_all(b"P")?;
+            Ok(1)
+        };
+        let err = cache
+            .package(&context, entry, &mut torn, &validate)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidPackage);
+        let path = cache.disk().unwrap().path(SOURCE, entry.key);
+        assert!(!path.exists());
+
+        let mut whole = |w: &mut dyn std::io::Write| -> Result<u64> {
+            w.write_all(b"PK..")?;
+            Ok(4)
+        };
+        let stored = cache
+            .package(&context, entry, &mut whole, &validate)
+            .unwrap();
+        assert!(matches!(stored, CachedPackage::File(ref p) if *p == path));
+        let mut never = |_: &mut dyn std::io::Write| -> Result<u64> { panic!("cached") };
+        let hit = cache
+            .package(&context, entry, &mut never, &validate)
+            .unwrap();
+        assert!(matches!(hit, CachedPackage::File(_)));
+
+        // A file that stopped validating is removed; a direct download is not stored.
+        fs::write(&path, b"torn").unwrap();
+        let direct = entry.without_store();
+        let found = cache
+            .package(&context, direct, &mut never, &validate)
+            .unwrap();
+        assert!(matches!(found, CachedPackage::Network));
+        assert!(!path.exists());
+    }
+}

@@ -304,13 +304,7 @@ impl Client {
 }
 
 fn check_id(id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "the package id is empty",
-        ));
-    }
-    Ok(())
+    crate::package::validate_id(id)
 }
 
 #[cfg(test)]
@@ -327,10 +321,16 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_id_is_refused_before_anything_is_sent() {
+    fn an_invalid_id_is_refused_before_anything_is_sent() {
+        // Port 9 (discard) has no feed: reaching the network would fail differently.
         let client = Client::for_sources(&["http://127.0.0.1:9/v3/index.json"]).unwrap();
-        let err = client.list_versions(" ").unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-        assert_eq!(err.message(), "the package id is empty");
+        for id in [" ", "../dapper", "Dap?per"] {
+            let err = client.list_versions(id).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{id:?}");
+            assert!(err.message().contains("is not a valid package id"), "{err}");
+            let version = NuGetVersion::parse("1.0.0").unwrap();
+            let err = client.download_to_vec(id, &version).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{id:?}");
+        }
     }
 }

@@ -162,6 +162,7 @@ impl HttpClient {
     }
 
     fn get_into(&self, request: Request<'_>, cap: u64, writer: &mut dyn Write) -> Result<u64> {
+        let purpose = request.purpose;
         let opened = self.open(request)?;
         let shown = opened.url.clone();
         if let Some(length) = declared_length(&opened.response)

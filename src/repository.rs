@@ -86,23 +86,9 @@ impl SourceRepository {
         operation(provider.as_ref()).map_err(|err| self.own(err))
     }
 
-    /// Names this source in `err`. A "not found" for the source URL itself means the feed is
-    /// not there at all, which is a broken source, not a package it lacks: it becomes a
-    /// protocol error, so that it is reported instead of falling through to the next source
-    /// unseen (NuGet fails such a source too).
+    /// Names this source in `err`.
     fn own(&self, err: Error) -> Error {
-        let err = err.with_source(&self.name);
-        let source_url = self.display_url();
-        if !err.is_not_found() || err.url() != Some(source_url.trim()) {
-            return err;
-        }
-        Error::new(
-            ErrorKind::Protocol,
-            format!("the source has no service index: {}", err.message()),
-        )
-        .with_url(&source_url)
-        .with_status(err.status().unwrap_or(404))
-        .with_source(&self.name)
+        err.with_source(&self.name)
     }
 
     fn create_provider(&self) -> Result<Arc<dyn Provider>> {

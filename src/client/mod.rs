@@ -4,7 +4,14 @@
 //!   answer, failure included;
 //! - versions are the sorted union over every source;
 //! - metadata and downloads come from the first source, in order, that has the package ("not
-//!   found" falls through to the next source; other failures are reported when no source has it).
+//!   found" falls through to the next source).
+//!
+//! Failing sources follow NuGet's rule for restore: a source that fails (unreachable, timed
+//! out, an HTTP status other than 404, no service index at its URL) fails the operation, as
+//! NuGet's NU1301 does, even when a later source has the package, because the answer might
+//! have been in the failed one. With [`ClientOptions::ignore_failed_sources`] the failure is a
+//! `warn!` log line (NuGet's NU1801) and the other sources answer; when every source failed,
+//! the call still fails. Search and autocomplete answer per source, failures included.
 //!
 //! One [`HttpClient`] and one [`Cache`] serve every source of a client. Each operation runs under
 //! a [`SourceCacheContext`] (its `*_with` form takes one; the plain form uses the client's
@@ -16,12 +23,14 @@
 //! options.rs      ClientOptions, SourceOptions
 //! fan_out.rs      every source at once, SourceResult
 //! first_found.rs  sources in order until one has it
+//! target.rs       where a download goes, checked before any source is asked
 //! ```
 
 mod defaults;
 mod fan_out;
 mod first_found;
 mod options;
+mod target;
 
 pub use fan_out::SourceResult;
 pub use options::{ClientOptions, SourceOptions};
@@ -30,7 +39,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use fan_out::fan_out;
-use first_found::first_found;
+use first_found::{Seek, first_found};
 
 use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
@@ -203,7 +212,12 @@ impl Client {
             match answer.result {
                 Ok(found) => versions.extend(found),
                 Err(err) if err.is_not_found() => {}
-                Err(err) => failures.push(err),
+                Err(err) => {
+                    if self.ignore_failed_sources {
+                        log::warn!(target: "rnuget::client", "versions of {id}: ignoring failed source '{}': {err}", answer.source);
+                    }
+                    failures.push(err);
+                }
             }
         }
         let all_failed = failures.len() == self.repositories.len();
@@ -211,7 +225,6 @@ impl Client {
             if !self.ignore_failed_sources || all_failed {
                 return Err(first.context(format!("versions of {id}")));
             }
-            log::warn!(target: "rnuget::client", "versions of {id}: ignoring a failed source: {first}");
         }
         // A stable sort keeps equal versions in source order, so `dedup` keeps the first.
         versions.sort();
@@ -239,7 +252,8 @@ impl Client {
         options: &MetadataOptions,
     ) -> Result<Found<Vec<PackageMetadata>>> {
         check_id(id)?;
-        let (source, value) = first_found(self.repositories.sources(), id, Vec::is_empty, |s| {
+        let seek = self.seek(id, Vec::is_empty);
+        let (source, value) = first_found(self.repositories.sources(), seek, |s| {
             s.call(|provider| provider.get_metadata(context, id, options))
         })?;
         Ok(Found { source, value })
@@ -256,15 +270,16 @@ impl Client {
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
+            self.seek(&what, |_| false),
             |s| s.call(|provider| provider.get_version_metadata(context, id, version)),
         )?;
         Ok(Found { source, value })
     }
 
     /// Downloads the `.nupkg` of `id` `version` to `path` from the first source that has it,
-    /// streaming and validating it; nothing is left at `path` on failure.
+    /// streaming and validating it (a whole zip with one nuspec whose id and version are the
+    /// ones asked for); nothing is left at `path` on failure. A `path` that is a folder, or
+    /// whose folder does not exist, fails before any source is asked.
     pub fn download_to_file_with(
         &self,
         context: &SourceCacheContext,
@@ -273,11 +288,11 @@ impl Client {
         path: &Path,
     ) -> Result<Found<DownloadInfo>> {
         check_id(id)?;
+        target::check_target(path)?;
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
+            self.seek(&what, |_| false),
             |s| s.call(|provider| provider.download_to_file(context, id, version, path)),
         )?;
         Ok(Found { source, value })
@@ -295,11 +310,20 @@ impl Client {
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
+            self.seek(&what, |_| false),
             |s| s.call(|provider| provider.download_to_vec(context, id, version)),
         )?;
         Ok(Found { source, value })
+    }
+}
+
+impl Client {
+    fn seek<'a, T>(&self, what: &'a str, is_missing: fn(&T) -> bool) -> Seek<'a, T> {
+        Seek {
+            what,
+            is_missing,
+            ignore_failed_sources: self.ignore_failed_sources,
+        }
     }
 }
 

@@ -161,8 +161,21 @@ impl HttpClient {
         self.get_into(request, self.options.max_package_bytes, writer)
     }
 
+    /// The deadlines a request for `purpose` runs under, for its timeout messages.
+    fn deadlines(&self, purpose: Purpose) -> errors::Deadlines {
+        errors::Deadlines {
+            connect: self.options.connect_timeout,
+            request: self.options.request_timeout,
+            per_read: match purpose {
+                Purpose::Document => None,
+                Purpose::Package => Some(self.options.download_read_timeout),
+            },
+        }
+    }
+
     fn get_into(&self, request: Request<'_>, cap: u64, writer: &mut dyn Write) -> Result<u64> {
         let purpose = request.purpose;
+        let deadlines = self.deadlines(purpose);
         let opened = self.open(request)?;
         let shown = opened.url.clone();
         if let Some(length) = declared_length(&opened.response)
@@ -172,8 +185,8 @@ impl HttpClient {
         }
         let encoding = header(&opened.response, "content-encoding");
         let raw = opened.response.into_body().into_reader();
-        let mut reader =
-            body::decoded(raw, encoding.as_deref()).map_err(|e| errors::from_io(e, &shown))?;
+        let mut reader = body::decoded(raw, encoding.as_deref())
+            .map_err(|e| errors::from_io(e, &shown, &deadlines))?;
         let deadline = match purpose {
             Purpose::Document => Some(opened.started + self.options.request_timeout),
             Purpose::Package => None,
@@ -187,16 +200,16 @@ impl HttpClient {
             }
             Err(err) => {
                 let err = match err {
-                    CopyError::Read(e) => errors::from_io(e, &shown),
+                    CopyError::Read(e) => errors::from_io(e, &shown, &deadlines),
                     CopyError::Write(e) => Error::from(e)
                         .context("writing the response")
                         .with_url(&shown),
                     CopyError::TooLarge => errors::too_large(cap, &shown),
                     CopyError::Deadline => Error::new(
                         ErrorKind::Timeout,
-                        format!(
-                            "the body was still arriving after the {} s request timeout",
-                            self.options.request_timeout.as_secs_f64()
+                        errors::timed_out_after(
+                            self.options.request_timeout,
+                            "reading the response body",
                         ),
                     )
                     .with_url(&shown),
@@ -225,7 +238,7 @@ impl HttpClient {
             if remaining.is_zero() {
                 return Err(Error::new(
                     ErrorKind::Timeout,
-                    "request deadline passed during redirects",
+                    errors::timed_out_after(self.options.request_timeout, "following redirects"),
                 )
                 .with_url(&url::loggable(&current)));
             }
@@ -299,7 +312,7 @@ impl HttpClient {
                 .build(),
         };
         request.call().map_err(|err| {
-            let err = errors::from_ureq(err, &url::loggable(url));
+            let err = errors::from_ureq(err, &url::loggable(url), &self.deadlines(purpose));
             debug!(target: "rnuget::http", "GET {} failed: {err}", url::loggable(url));
             err
         })

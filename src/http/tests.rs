@@ -99,6 +99,7 @@ fn refused_connections_are_network_errors() {
     let url = format!("http://127.0.0.1:{port}/index.json");
     let err = client().get_bytes(&url).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert_eq!(err.message(), "connection refused");
     assert_eq!(err.url(), Some(url.as_str()));
     assert_eq!(err.status(), None);
 }
@@ -118,6 +119,8 @@ fn slow_servers_hit_the_deadline() {
         .get_bytes(&server.base_url())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    // The limit the user configured, not ureq's name for the phase.
+    assert!(err.message().starts_with("timed out after 0.2 s"), "{err}");
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Downloads of `.nupkg` files: streamed to a temporary file beside the target, hashed while
 //! streaming, validated as a whole package, then renamed into place.
 //!
-//! Nothing appears at the target path unless the whole package arrived and reads as a valid
-//! package; on any failure the temporary file is removed.
+//! Nothing appears at the target path unless the whole package arrived, reads as a valid
+//! package and is the package that was asked for (nuspec id, case-insensitive, and version); on
+//! any failure the temporary file is removed.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -16,13 +17,62 @@ use sha2::{Digest, Sha512};
 use crate::error::strip_credentials;
 use crate::package::PackageReader;
 use crate::protocol::DownloadInfo;
-use crate::{Error, Result};
+use crate::version::NuGetVersion;
+use crate::{Error, ErrorKind, Result};
 
 /// Streams a body into a writer (the provider's authorised GET of the package URL).
 pub type Stream<'a> = dyn Fn(&mut dyn Write) -> Result<u64> + 'a;
 
-/// Downloads `url` to `path`. `label` names the package (`Id 1.0.0`) in errors.
-pub fn to_file(stream: &Stream<'_>, url: &str, label: &str, path: &Path) -> Result<DownloadInfo> {
+/// The package a download is for, as the caller asked for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Requested<'a> {
+    /// The id asked for.
+    pub id: &'a str,
+    /// The version asked for.
+    pub version: &'a NuGetVersion,
+}
+
+impl Requested<'_> {
+    /// `Id 1.0.0`, for messages.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.id, self.version.to_normalized_string())
+    }
+
+    /// Fails unless `package` is this one: the nuspec id equal ignoring case (NuGet compares
+    /// ids ordinal, ignoring case) and the version equal as NuGet versions are.
+    pub fn check(&self, package: &PackageReader, url: &str) -> Result<()> {
+        let nuspec = package.nuspec();
+        let same_id = nuspec.id.to_uppercase() == self.id.to_uppercase();
+        if same_id && &nuspec.version == self.version {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::InvalidPackage,
+            format!(
+                "the package at {} is {} {}, not the {} that was asked for",
+                strip_credentials(url),
+                nuspec.id,
+                nuspec.version.to_normalized_string(),
+                self.label()
+            ),
+        )
+        .with_url(url))
+    }
+}
+
+/// Reads the package at `path` as a whole and checks that it is `wanted`.
+pub fn validate(path: &Path, wanted: Requested<'_>, url: &str) -> Result<()> {
+    wanted.check(&PackageReader::open(path)?, url)
+}
+
+/// Downloads `url` to `path`.
+pub fn to_file(
+    stream: &Stream<'_>,
+    url: &str,
+    wanted: Requested<'_>,
+    path: &Path,
+) -> Result<DownloadInfo> {
+    let label = wanted.label();
     let fail = |err: Error| {
         err.context(format!("downloading package {label}"))
             .with_url(url)
@@ -31,7 +81,7 @@ pub fn to_file(stream: &Stream<'_>, url: &str, label: &str, path: &Path) -> Resu
     let mut writer = HashingWriter::new(BufWriter::new(temp.file()?));
     let bytes = stream(&mut writer).map_err(fail)?;
     let sha512 = writer.finish().map_err(|e| fail(io_error(e, &temp.path)))?;
-    PackageReader::open(&temp.path).map_err(fail)?;
+    validate(&temp.path, wanted, url).map_err(fail)?;
     temp.persist(path).map_err(|e| fail(io_error(e, path)))?;
     Ok(DownloadInfo {
         url: strip_credentials(url),
@@ -41,7 +91,8 @@ pub fn to_file(stream: &Stream<'_>, url: &str, label: &str, path: &Path) -> Resu
 }
 
 /// Downloads `url` into memory and validates it.
-pub fn to_vec(stream: &Stream<'_>, url: &str, label: &str) -> Result<Vec<u8>> {
+pub fn to_vec(stream: &Stream<'_>, url: &str, wanted: Requested<'_>) -> Result<Vec<u8>> {
+    let label = wanted.label();
     let fail = |err: Error| {
         err.context(format!("downloading package {label}"))
             .with_url(url)
@@ -49,7 +100,8 @@ pub fn to_vec(stream: &Stream<'_>, url: &str, label: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     stream(&mut bytes).map_err(fail)?;
     // TODO(package-reader): validate without a copy once PackageReader can hand its bytes back.
-    PackageReader::from_bytes(bytes.clone(), label).map_err(fail)?;
+    let package = PackageReader::from_bytes(bytes.clone(), &label).map_err(fail)?;
+    wanted.check(&package, url).map_err(fail)?;
     Ok(bytes)
 }
 

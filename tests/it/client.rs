@@ -943,3 +943,36 @@ fn search_exits_non_zero_when_a_source_failed() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("(HTTP 500)"), "{err}");
 }
+
+#[test]
+fn a_download_whose_only_source_timed_out_says_so_plainly() {
+    let demo = DemoFeed::start().unwrap();
+    let package = demo.package_url("Demo.Core", "1.0.0").unwrap();
+    let package_path = package.trim_start_matches(&demo.base_url()).to_string();
+    // The package answers too late; everything else is the demo feed.
+    let slow = proxy(
+        &demo,
+        move |request| {
+            (request.path() == package_path).then(|| {
+                std::thread::sleep(Duration::from_millis(1200));
+                Response::not_found()
+            })
+        },
+        |text, _| text,
+    );
+    let http = rnuget::http::HttpOptions {
+        request_timeout: Duration::from_millis(300),
+        ..rnuget::http::HttpOptions::default()
+    };
+    let url = format!("{}/v3/index.json", slow.base_url());
+    let client = Client::new(ClientOptions::new().source(&url).http(http)).unwrap();
+    let err = client
+        .download_to_vec("Demo.Core", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(
+        err.message(),
+        "downloading package Demo.Core 1.0.0: timed out after 0.3 s waiting for the response"
+    );
+    assert_eq!(err.source_name(), Some(url.as_str()));
+}

@@ -256,6 +256,7 @@ impl HttpClient {
             purpose,
             session_id,
         } = request;
+        url::check_user_info(url)?;
         let started = Instant::now();
         let limit = self.header_deadline(purpose);
         let deadline = started + limit;

@@ -92,6 +92,17 @@ impl SourceRepository {
     }
 
     fn create_provider(&self) -> Result<Arc<dyn Provider>> {
+        if is_v3_service_index(&self.source_url) && !has_http_scheme(&self.source_url) {
+            // `127.0.0.1:5000/v3/index.json`: without a scheme it is neither a URL nor a path.
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "not a URL: {} (a V3 source is an http:// or https:// service index URL)",
+                    self.display_url()
+                ),
+            )
+            .with_source(&self.name));
+        }
         if is_v3_service_index(&self.source_url) {
             log::debug!(
                 target: "rnuget::repository",
@@ -130,6 +141,15 @@ impl fmt::Debug for SourceRepository {
 }
 
 /// True when the URL's path (query and fragment aside) ends in `.json`.
+fn has_http_scheme(url: &str) -> bool {
+    let url = url.trim();
+    let starts = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    starts("http://") || starts("https://")
+}
+
 fn is_v3_service_index(url: &str) -> bool {
     let path = url.split(['?', '#']).next().unwrap_or("");
     path.len() >= 5 && path[path.len() - 5..].eq_ignore_ascii_case(".json")
@@ -222,6 +242,20 @@ mod tests {
         assert_eq!(err.source_name(), Some("old"));
         assert!(err.to_string().contains("source 'old'"), "{err}");
         assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_service_index_without_a_scheme_is_not_a_url() {
+        let repository = SourceRepository::new("x", "127.0.0.1:5000/v3/index.json", http());
+        let err = repository.provider().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(
+            err.message()
+                .starts_with("not a URL: 127.0.0.1:5000/v3/index.json"),
+            "{err}"
+        );
+        let https = SourceRepository::new("y", "HTTPS://h/v3/index.json", http());
+        assert!(https.provider().is_ok());
     }
 
     #[test]

@@ -59,6 +59,44 @@ pub struct Found<T> {
 
 /// A NuGet client over one or more sources. Every method takes `&self` and may be called from
 /// many threads at once.
+///
+/// Offline, against the embedded demo feed on loopback (any V3 service index URL works the
+/// same way):
+///
+/// ```
+/// use rnuget::client::{Client, ClientOptions};
+/// use rnuget::demo::DemoFeed;
+/// use rnuget::protocol::{MetadataOptions, SearchQuery};
+/// use rnuget::version::{NuGetVersion, VersionRange};
+///
+/// let feed = DemoFeed::start()?;
+/// let client = Client::new(ClientOptions::new().named_source("demo", &feed.index_url()))?;
+///
+/// // Versions are the union over every source; NuGet's best match picks from them.
+/// let versions = client.list_versions("Demo.Core")?;
+/// let range = VersionRange::parse("[1.0, 2.0)")?;
+/// assert_eq!(range.find_best_match(&versions).map(|v| v.to_string()), Some("1.0.0".into()));
+///
+/// // Metadata and downloads say which source answered.
+/// let version = NuGetVersion::parse("1.1.0")?;
+/// let metadata = client.get_version_metadata("Demo.Core", &version)?;
+/// assert_eq!((metadata.source.as_str(), metadata.value.id.as_str()), ("demo", "Demo.Core"));
+/// let listed = client.get_metadata("Demo.Core", &MetadataOptions::default())?;
+/// assert!(listed.value.iter().all(|m| m.listed && !m.version.is_prerelease()));
+///
+/// let package = client.download_to_vec("Demo.Core", &version)?;
+/// assert!(package.value.starts_with(b"PK"));
+///
+/// // Search answers per source, failures included.
+/// let query = SearchQuery { query: "demo".into(), ..SearchQuery::default() };
+/// let answers = client.search(&query);
+/// assert!(answers[0].result.as_ref().is_ok_and(|r| r.total_hits > 0));
+///
+/// // A package no source has is "not found", which a caller can tell from a failure.
+/// let err = client.get_version_metadata("No.Such.Package", &version).unwrap_err();
+/// assert!(err.is_not_found());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Client {
     http: Arc<HttpClient>,

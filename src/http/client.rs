@@ -68,6 +68,15 @@ struct Request<'a> {
     session_id: &'a str,
 }
 
+/// What is left of a request's deadlines when one hop (a GET, maybe a redirect) starts.
+#[derive(Debug, Clone, Copy)]
+struct HopTimes {
+    /// Until the headers must have arrived.
+    remaining: Duration,
+    /// Until the body must have arrived, when there is an overall deadline.
+    body_left: Option<Duration>,
+}
+
 /// A response with a success status, ready to be read.
 struct Opened {
     response: Response<ureq::Body>,
@@ -170,6 +179,28 @@ impl HttpClient {
                 Purpose::Document => None,
                 Purpose::Package => Some(self.options.download_read_timeout),
             },
+            body: match purpose {
+                Purpose::Document => None,
+                Purpose::Package => self.options.download_timeout,
+            },
+        }
+    }
+
+    /// The overall deadline of a request for `purpose`, counted from its start: the request
+    /// deadline for documents; for packages, `download_timeout` when set (the request deadline
+    /// still bounds the wait for the headers).
+    fn overall(&self, purpose: Purpose) -> Option<Duration> {
+        match purpose {
+            Purpose::Document => Some(self.options.request_timeout),
+            Purpose::Package => self.options.download_timeout,
+        }
+    }
+
+    /// How long the wait for the response headers may take, from the start of the request.
+    fn header_deadline(&self, purpose: Purpose) -> Duration {
+        match self.overall(purpose) {
+            Some(overall) => overall.min(self.options.request_timeout),
+            None => self.options.request_timeout,
         }
     }
 
@@ -187,10 +218,8 @@ impl HttpClient {
         let raw = opened.response.into_body().into_reader();
         let mut reader = body::decoded(raw, encoding.as_deref())
             .map_err(|e| errors::from_io(e, &shown, &deadlines))?;
-        let deadline = match purpose {
-            Purpose::Document => Some(opened.started + self.options.request_timeout),
-            Purpose::Package => None,
-        };
+        let overall = self.overall(purpose);
+        let deadline = overall.map(|limit| opened.started + limit);
         let result = body::copy_capped(&mut reader, writer, cap, deadline);
         let elapsed = opened.started.elapsed().as_millis();
         match result {
@@ -208,7 +237,7 @@ impl HttpClient {
                     CopyError::Deadline => Error::new(
                         ErrorKind::Timeout,
                         errors::timed_out_after(
-                            self.options.request_timeout,
+                            overall.unwrap_or(self.options.request_timeout),
                             "reading the response body",
                         ),
                     )
@@ -228,7 +257,8 @@ impl HttpClient {
             session_id,
         } = request;
         let started = Instant::now();
-        let deadline = started + self.options.request_timeout;
+        let limit = self.header_deadline(purpose);
+        let deadline = started + limit;
         let (mut current, credentials) = url::split_credentials(url);
         let home = url::origin(&current);
         let mut redirects = 0u32;
@@ -238,14 +268,21 @@ impl HttpClient {
             if remaining.is_zero() {
                 return Err(Error::new(
                     ErrorKind::Timeout,
-                    errors::timed_out_after(self.options.request_timeout, "following redirects"),
+                    errors::timed_out_after(limit, "following redirects"),
                 )
                 .with_url(&url::loggable(&current)));
             }
             let authorize = credentials
                 .as_ref()
                 .filter(|_| same_origin(&home, &current));
-            let response = self.send(&current, purpose, session_id, remaining, authorize)?;
+            let body_left = self
+                .overall(purpose)
+                .map(|limit| (started + limit).saturating_duration_since(hop_started));
+            let times = HopTimes {
+                remaining,
+                body_left,
+            };
+            let response = self.send(&current, purpose, session_id, times, authorize)?;
             let status = response.status().as_u16();
             let ms = hop_started.elapsed().as_millis();
             if (200..300).contains(&status) {
@@ -283,7 +320,7 @@ impl HttpClient {
         url: &str,
         purpose: Purpose,
         session_id: &str,
-        remaining: Duration,
+        times: HopTimes,
         credentials: Option<&Credentials>,
     ) -> Result<Response<ureq::Body>> {
         let mut request = self
@@ -303,11 +340,14 @@ impl HttpClient {
             // which costs more than a whole loopback GET. The copy loop enforces the overall
             // deadline on the body.
             Purpose::Document => config
-                .timeout_recv_response(Some(remaining))
-                .timeout_recv_body(Some(remaining))
+                .timeout_recv_response(Some(times.remaining))
+                .timeout_recv_body(Some(times.remaining))
                 .build(),
+            // With a `download_timeout`, ureq also ends a read that stalls past it (the copy
+            // loop only sees the deadline between reads).
             Purpose::Package => config
-                .timeout_recv_response(Some(remaining))
+                .timeout_recv_response(Some(times.remaining))
+                .timeout_recv_body(times.body_left)
                 .timeout_per_read(Some(self.options.download_read_timeout))
                 .build(),
         };

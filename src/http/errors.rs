@@ -15,6 +15,9 @@ pub struct Deadlines {
     pub request: Duration,
     /// Each read of a package body; `None` when the request deadline covers the body.
     pub per_read: Option<Duration>,
+    /// The whole package download (`download_timeout`); `None` for documents, whose body the
+    /// request deadline covers, and for downloads without one.
+    pub body: Option<Duration>,
 }
 
 impl Deadlines {
@@ -22,8 +25,12 @@ impl Deadlines {
     pub fn timed_out(&self, phase: ureq::Timeout) -> String {
         let (limit, doing) = match phase {
             ureq::Timeout::Resolve | ureq::Timeout::Connect => (self.connect, "connecting"),
-            ureq::Timeout::PerRead | ureq::Timeout::RecvBody => (
+            ureq::Timeout::PerRead => (
                 self.per_read.unwrap_or(self.request),
+                "reading the response body",
+            ),
+            ureq::Timeout::RecvBody => (
+                self.body.unwrap_or(self.request),
                 "reading the response body",
             ),
             ureq::Timeout::SendRequest | ureq::Timeout::SendBody | ureq::Timeout::PerWrite => {
@@ -125,6 +132,7 @@ mod tests {
         connect: Duration::from_secs(10),
         request: Duration::from_millis(1500),
         per_read: Some(Duration::from_secs(60)),
+        body: None,
     };
 
     #[test]

@@ -707,9 +707,9 @@ fn the_demo_command_walks_the_main_job_with_real_values() {
     let expected = [
         "feed:    http://127.0.0.1:".to_string(),
         "5 packages, 37 versions (1 unlisted)".to_string(),
-        "source demo: 5 hit(s), showing 5".to_string(),
+        "source demo: 5 hits, showing 5".to_string(),
         "  Demo.Core 2.0.0 (4 versions, 9850 downloads)".to_string(),
-        "Demo.Core: 4 version(s)\n  1.0.0\n  1.1.0\n  2.0.0-beta.1\n  2.0.0\n".to_string(),
+        "Demo.Core: 4 versions\n  1.0.0\n  1.1.0\n  2.0.0-beta.1\n  2.0.0\n".to_string(),
         "best match for [1.0.0, 2.0.0): 1.0.0".to_string(),
         "best match for 1.*: 1.1.0".to_string(),
         "best match for (2.0.0, ): none".to_string(),
@@ -806,4 +806,173 @@ fn the_binary_exit_status_tells_failures_apart() {
     let (code, out, _) = rnuget(&["--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("EXIT STATUS"), "{out}");
+}
+
+#[test]
+fn the_binary_reports_failures_alike_with_or_without_json_and_prints_nothing_first() {
+    let demo = DemoFeed::with_packages([
+        DemoPackage::new("Only.Pre", "1.0.0-beta.1"),
+        DemoPackage::new("Long.Text", "1.0.0")
+            .with_description("First line of the description.\nSecond line.\nThird."),
+    ])
+    .unwrap();
+    let url = demo.index_url();
+    for json in [false, true] {
+        let mut args = vec!["versions", "Nope", "-s", &url];
+        if json {
+            args.push("--json");
+        }
+        let (code, out, err) = rnuget(&args);
+        assert_eq!(code, 3, "--json {json}: {err}");
+        assert_eq!(out, "", "--json {json}: nothing on stdout before an error");
+        assert!(err.contains("no source has Nope"), "{err}");
+    }
+
+    // The hint only for an id that exists, naming what would show it.
+    let (code, out, err) = rnuget(&["metadata", "Only.Pre", "-s", &url]);
+    assert_eq!((code, out.as_str()), (3, ""), "{err}");
+    assert!(
+        err.contains("1 version hidden; try --prerelease or --unlisted"),
+        "{err}"
+    );
+    let (code, _, err) = rnuget(&["metadata", "Nope", "-s", &url]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("no source has Nope") && !err.contains("try"),
+        "{err}"
+    );
+
+    // Free text keeps to one line per field.
+    let (code, out, err) = rnuget(&["metadata", "long.text", "1.0", "-s", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Long.Text 1.0.0 (from source "), "{out}");
+    assert!(
+        out.contains("  description:  First line of the description. …\n"),
+        "{out}"
+    );
+    assert!(!out.contains("Second line"), "{out}");
+
+    // Downloads echo the package's own spelling, and a bad path is refused before anything.
+    let dir = temp_dir("cli-echo");
+    let path = dir.join("p.nupkg");
+    let (code, out, err) = rnuget(&[
+        "download",
+        "long.text",
+        "1.0",
+        "-s",
+        &url,
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("downloaded Long.Text 1.0.0 from source "),
+        "{out}"
+    );
+    let missing = dir.join("missing").join("p.nupkg");
+    let (code, out, err) = rnuget(&[
+        "download",
+        "Long.Text",
+        "1.0.0",
+        "-s",
+        &url,
+        "-o",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+    let requests = demo.server().request_count();
+    let (code, _, err) = rnuget(&[
+        "download",
+        "Long.Text",
+        "1.0.0",
+        "-s",
+        &url,
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a folder"), "{err}");
+    assert_eq!(demo.server().request_count(), requests, "nothing was asked");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A source without a scheme, and options of another command.
+    let (code, _, err) = rnuget(&["versions", "x", "-s", "127.0.0.1:1/v3/index.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not a URL: 127.0.0.1:1/v3/index.json"),
+        "{err}"
+    );
+    let (code, _, err) = rnuget(&["search", "x", "--range", "1.0", "-s", &url]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown option --range for search"), "{err}");
+}
+
+#[test]
+fn search_exits_non_zero_when_a_source_failed() {
+    let demo = DemoFeed::start().unwrap();
+    let broken = failing_server();
+    let broken_url = format!("{}/v3/index.json", broken.base_url());
+    let url = demo.index_url();
+    let (code, out, err) = rnuget(&["search", "json", "-s", &broken_url, "-s", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains(&format!("source {url}: 2 hits, showing 2")),
+        "{out}"
+    );
+    assert!(err.contains("search: 1 source of 2 failed"), "{err}");
+    let (code, _, err) = rnuget(&["search", "json", "-s", &broken_url, "-s", &url, "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = rnuget(&[
+        "search",
+        "json",
+        "-s",
+        &broken_url,
+        "-s",
+        &url,
+        "--ignore-failed-sources",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = rnuget(&[
+        "search",
+        "json",
+        "-s",
+        &broken_url,
+        "--ignore-failed-sources",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("(HTTP 500)"), "{err}");
+}
+
+#[test]
+fn a_download_whose_only_source_timed_out_says_so_plainly() {
+    let demo = DemoFeed::start().unwrap();
+    let package = demo.package_url("Demo.Core", "1.0.0").unwrap();
+    let package_path = package.trim_start_matches(&demo.base_url()).to_string();
+    // The package answers too late; everything else is the demo feed.
+    let slow = proxy(
+        &demo,
+        move |request| {
+            (request.path() == package_path).then(|| {
+                std::thread::sleep(Duration::from_millis(1200));
+                Response::not_found()
+            })
+        },
+        |text, _| text,
+    );
+    let http = rnuget::http::HttpOptions {
+        request_timeout: Duration::from_millis(300),
+        ..rnuget::http::HttpOptions::default()
+    };
+    let url = format!("{}/v3/index.json", slow.base_url());
+    let client = Client::new(ClientOptions::new().source(&url).http(http)).unwrap();
+    let err = client
+        .download_to_vec("Demo.Core", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(
+        err.message(),
+        "downloading package Demo.Core 1.0.0: timed out after 0.3 s waiting for the response"
+    );
+    assert_eq!(err.source_name(), Some(url.as_str()));
 }

@@ -77,6 +77,7 @@ pub fn to_file(
         err.context(format!("downloading package {label}"))
             .with_url(url)
     };
+    refuse_special_target(path).map_err(fail)?;
     let mut temp = TempFile::create(path).map_err(|e| fail(io_error(e, path)))?;
     let mut writer = HashingWriter::new(BufWriter::new(temp.file()?));
     let bytes = stream(&mut writer).map_err(fail)?;
@@ -108,6 +109,22 @@ pub fn to_vec(stream: &Stream<'_>, url: &str, wanted: Requested<'_>) -> Result<V
 /// SHA-512 of `bytes`, base64, as NuGet writes it in `.nupkg.sha512`.
 pub fn sha512_base64(bytes: &[u8]) -> String {
     STANDARD.encode(Sha512::digest(bytes))
+}
+
+/// The download is renamed over `path`: that must only ever replace a regular file. A device
+/// (`/dev/full`), a directory or a symbolic link there is refused, so a mistyped output path
+/// cannot swap a device node or a link for a package.
+fn refuse_special_target(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_file() => Err(Error::new(
+            crate::ErrorKind::InvalidArgument,
+            format!(
+                "{} exists and is not a regular file; refusing to replace it",
+                path.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn io_error(err: io::Error, path: &Path) -> Error {
@@ -206,5 +223,31 @@ impl Write for HashingWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn only_regular_files_are_replaced() {
+        let dir = std::env::temp_dir().join(format!("rnuget-target-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.nupkg");
+        fs::write(&file, b"old").unwrap();
+        assert!(refuse_special_target(&file).is_ok());
+        assert!(refuse_special_target(&dir.join("absent.nupkg")).is_ok());
+
+        let err = refuse_special_target(&dir).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(err.message().contains("not a regular file"), "{err}");
+
+        let link = dir.join("link.nupkg");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert!(refuse_special_target(&link).is_err());
+        assert!(refuse_special_target(Path::new("/dev/null")).is_err());
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

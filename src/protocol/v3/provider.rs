@@ -306,7 +306,13 @@ impl V3Provider {
                 registration::decode_page(bytes, page_url, id)
             })
         };
-        registration::read(&load_index, &load_page, &url, id, wanted).map_err(|e| self.named(e))
+        let options = self.http.options();
+        let limits = registration::Limits {
+            max_pages: options.max_registration_pages,
+            max_bytes: options.max_registration_bytes,
+        };
+        registration::read(&load_index, &load_page, &url, id, wanted, limits)
+            .map_err(|e| self.named(e))
     }
 
     fn first_success<T>(

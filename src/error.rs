@@ -158,10 +158,20 @@ impl fmt::Display for Error {
         if let Some(status) = self.status {
             write!(f, " (HTTP {status})")?;
         }
-        if let Some(url) = &self.url {
+        // A field is shown once: not when the message already says it, and a source named
+        // after its URL is not named again after that URL.
+        let url = self
+            .url
+            .as_deref()
+            .filter(|url| !self.message.contains(url));
+        if let Some(url) = url {
             write!(f, " [url: {url}]")?;
         }
-        if let Some(source) = &self.source_name {
+        let source = self.source_name.as_deref().filter(|source| {
+            let said = source.contains("://") && self.message.contains(*source);
+            self.url.as_deref() != Some(*source) && !said
+        });
+        if let Some(source) = source {
             write!(f, " [source: {source}]")?;
         }
         if self.attempts > 1 {
@@ -221,6 +231,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "http status: GET failed (HTTP 503) [url: https://h/x] [source: corp] [after 3 attempts]"
+        );
+    }
+
+    #[test]
+    fn display_says_a_url_once() {
+        let url = "http://127.0.0.1:1/v3/index.json";
+        let named_after_its_url = Error::new(ErrorKind::Network, "connection refused")
+            .with_url(url)
+            .with_source(url);
+        assert_eq!(
+            named_after_its_url.to_string(),
+            format!("network error: connection refused [url: {url}]")
+        );
+        let said = Error::new(ErrorKind::Protocol, format!("no index at {url}"))
+            .with_url(url)
+            .with_source("corp");
+        assert_eq!(
+            said.to_string(),
+            format!("protocol error: no index at {url} [source: corp]")
         );
     }
 }

@@ -4,20 +4,33 @@
 //!   answer, failure included;
 //! - versions are the sorted union over every source;
 //! - metadata and downloads come from the first source, in order, that has the package ("not
-//!   found" falls through to the next source; other failures are reported when no source has it).
+//!   found" falls through to the next source).
 //!
-//! One [`HttpClient`] (one `X-NuGet-Session-Id`) serves every source of a client.
+//! Failing sources follow NuGet's rule for restore: a source that fails (unreachable, timed
+//! out, an HTTP status other than 404, no service index at its URL) fails the operation, as
+//! NuGet's NU1301 does, even when a later source has the package, because the answer might
+//! have been in the failed one. With [`ClientOptions::ignore_failed_sources`] the failure is a
+//! `warn!` log line (NuGet's NU1801) and the other sources answer; when every source failed,
+//! the call still fails. Search and autocomplete answer per source, failures included.
+//!
+//! One [`HttpClient`] and one [`Cache`] serve every source of a client. Each operation runs under
+//! a [`SourceCacheContext`] (its `*_with` form takes one; the plain form uses the client's
+//! default context, whose session id is the client's).
 //!
 //! ```text
-//! mod.rs          Client
+//! mod.rs          Client: every operation under a SourceCacheContext (`*_with`)
+//! defaults.rs     the same operations under the client's default context
 //! options.rs      ClientOptions, SourceOptions
 //! fan_out.rs      every source at once, SourceResult
 //! first_found.rs  sources in order until one has it
+//! target.rs       where a download goes, checked before any source is asked
 //! ```
 
+mod defaults;
 mod fan_out;
 mod first_found;
 mod options;
+mod target;
 
 pub use fan_out::SourceResult;
 pub use options::{ClientOptions, SourceOptions};
@@ -26,8 +39,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use fan_out::fan_out;
-use first_found::first_found;
+use first_found::{Seek, first_found};
 
+use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
 use crate::protocol::{DownloadInfo, MetadataOptions, PackageMetadata, SearchQuery, SearchResults};
 use crate::repository::{RepositoryManager, SourceRepository};
@@ -45,16 +59,58 @@ pub struct Found<T> {
 
 /// A NuGet client over one or more sources. Every method takes `&self` and may be called from
 /// many threads at once.
+///
+/// Offline, against the embedded demo feed on loopback (any V3 service index URL works the
+/// same way):
+///
+/// ```
+/// use rnuget::client::{Client, ClientOptions};
+/// use rnuget::demo::DemoFeed;
+/// use rnuget::protocol::{MetadataOptions, SearchQuery};
+/// use rnuget::version::{NuGetVersion, VersionRange};
+///
+/// let feed = DemoFeed::start()?;
+/// let client = Client::new(ClientOptions::new().named_source("demo", &feed.index_url()))?;
+///
+/// // Versions are the union over every source; NuGet's best match picks from them.
+/// let versions = client.list_versions("Demo.Core")?;
+/// let range = VersionRange::parse("[1.0, 2.0)")?;
+/// assert_eq!(range.find_best_match(&versions).map(|v| v.to_string()), Some("1.0.0".into()));
+///
+/// // Metadata and downloads say which source answered.
+/// let version = NuGetVersion::parse("1.1.0")?;
+/// let metadata = client.get_version_metadata("Demo.Core", &version)?;
+/// assert_eq!((metadata.source.as_str(), metadata.value.id.as_str()), ("demo", "Demo.Core"));
+/// let listed = client.get_metadata("Demo.Core", &MetadataOptions::default())?;
+/// assert!(listed.value.iter().all(|m| m.listed && !m.version.is_prerelease()));
+///
+/// let package = client.download_to_vec("Demo.Core", &version)?;
+/// assert!(package.value.starts_with(b"PK"));
+///
+/// // Search answers per source, failures included.
+/// let query = SearchQuery { query: "demo".into(), ..SearchQuery::default() };
+/// let answers = client.search(&query);
+/// assert!(answers[0].result.as_ref().is_ok_and(|r| r.total_hits > 0));
+///
+/// // A package no source has is "not found", which a caller can tell from a failure.
+/// let err = client.get_version_metadata("No.Such.Package", &version).unwrap_err();
+/// assert!(err.is_not_found());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Client {
     http: Arc<HttpClient>,
+    cache: Arc<Cache>,
+    /// The context of calls that give none.
+    context: SourceCacheContext,
     repositories: RepositoryManager,
     ignore_failed_sources: bool,
 }
 
 impl Client {
     /// Builds a client for the configured sources. Fails when there is no source, two share a
-    /// name, or the HTTP options cannot be used. Nothing is sent until the first call.
+    /// name, the HTTP options cannot be used, or the cache root cannot be found. Nothing is sent
+    /// (and nothing is written to the cache) until the first call.
     pub fn new(options: ClientOptions) -> Result<Client> {
         if options.sources.is_empty() {
             return Err(Error::new(
@@ -63,16 +119,21 @@ impl Client {
             ));
         }
         let http = Arc::new(HttpClient::new(options.http)?);
+        let cache = Arc::new(match &options.cache {
+            Some(cache) => Cache::new(cache)?,
+            None => Cache::disabled(),
+        });
         let mut repositories = RepositoryManager::new();
         for source in &options.sources {
-            repositories.add(SourceRepository::new(
-                &source.name,
-                &source.url,
-                Arc::clone(&http),
-            ))?;
+            repositories.add(
+                SourceRepository::new(&source.name, &source.url, Arc::clone(&http))
+                    .with_cache(Arc::clone(&cache)),
+            )?;
         }
         Ok(Client {
+            context: cache.default_context(http.session_id()),
             http,
+            cache,
             repositories,
             ignore_failed_sources: options.ignore_failed_sources,
         })
@@ -88,7 +149,10 @@ impl Client {
 
     /// A client over sources built elsewhere (custom providers), sharing `http`.
     pub fn with_repositories(repositories: RepositoryManager, http: Arc<HttpClient>) -> Client {
+        let cache = Arc::new(Cache::disabled());
         Client {
+            context: cache.default_context(http.session_id()),
+            cache,
             http,
             repositories,
             ignore_failed_sources: false,
@@ -105,38 +169,80 @@ impl Client {
         &self.http
     }
 
-    /// The `X-NuGet-Session-Id` every request of this client carries.
+    /// The `X-NuGet-Session-Id` requests of calls without a context carry.
     pub fn session_id(&self) -> &str {
         self.http.session_id()
     }
 
+    /// The context of calls that give none: the cache defaults of [`ClientOptions::cache`] and
+    /// the client's session id.
+    pub fn default_context(&self) -> &SourceCacheContext {
+        &self.context
+    }
+
+    /// A context for one operation: the client's defaults and a session id of its own.
+    pub fn new_context(&self) -> SourceCacheContext {
+        self.context.next_operation()
+    }
+
+    /// The cache every source reads through (one without tiers when none is configured).
+    pub fn cache(&self) -> &Arc<Cache> {
+        &self.cache
+    }
+
+    /// What the cache's tiers counted so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
+    /// Empties the memory tier and, when `disk` is true, every entry of the disk tier (NuGet's
+    /// too, as `nuget locals http-cache -clear` does); returns how many files were removed.
+    pub fn clear_cache(&self, disk: bool) -> Result<u64> {
+        if disk {
+            self.cache.clear()
+        } else {
+            self.cache.clear_memory();
+            Ok(0)
+        }
+    }
+
     /// Searches every source at once; one answer per source, in source order.
-    pub fn search(&self, query: &SearchQuery) -> Vec<SourceResult<SearchResults>> {
+    pub fn search_with(
+        &self,
+        context: &SourceCacheContext,
+        query: &SearchQuery,
+    ) -> Vec<SourceResult<SearchResults>> {
         fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.search(query))
+            source.call(|provider| provider.search(context, query))
         })
     }
 
     /// Ids starting with `prefix`, from every source at once; one answer per source.
-    pub fn autocomplete_ids(
+    pub fn autocomplete_ids_with(
         &self,
+        context: &SourceCacheContext,
         prefix: &str,
         skip: u32,
         take: u32,
         prerelease: bool,
     ) -> Vec<SourceResult<Vec<String>>> {
         fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.autocomplete_ids(prefix, skip, take, prerelease))
+            source
+                .call(|provider| provider.autocomplete_ids(context, prefix, skip, take, prerelease))
         })
     }
 
     /// Every version of `id` any source lists, ascending, each once (the first source's
     /// spelling wins). A failing source fails the call unless the client ignores failed
     /// sources; a source without the id adds nothing.
-    pub fn list_versions(&self, id: &str) -> Result<Vec<NuGetVersion>> {
+    pub fn list_versions_with(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+    ) -> Result<Vec<NuGetVersion>> {
         check_id(id)?;
         let answers = fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.list_versions(id))
+            source.call(|provider| provider.list_versions(context, id))
         });
         let mut versions = Vec::new();
         let mut failures = Vec::new();
@@ -144,7 +250,12 @@ impl Client {
             match answer.result {
                 Ok(found) => versions.extend(found),
                 Err(err) if err.is_not_found() => {}
-                Err(err) => failures.push(err),
+                Err(err) => {
+                    if self.ignore_failed_sources {
+                        log::warn!(target: "rnuget::client", "versions of {id}: ignoring failed source '{}': {err}", answer.source);
+                    }
+                    failures.push(err);
+                }
             }
         }
         let all_failed = failures.len() == self.repositories.len();
@@ -152,7 +263,6 @@ impl Client {
             if !self.ignore_failed_sources || all_failed {
                 return Err(first.context(format!("versions of {id}")));
             }
-            log::warn!(target: "rnuget::client", "versions of {id}: ignoring a failed source: {first}");
         }
         // A stable sort keeps equal versions in source order, so `dedup` keeps the first.
         versions.sort();
@@ -160,33 +270,37 @@ impl Client {
         Ok(versions)
     }
 
-    /// The version of `id` NuGet would pick for `range` among [`Client::list_versions`].
-    pub fn find_best_version(
+    /// The version of `id` NuGet would pick for `range` among [`Client::list_versions_with`].
+    pub fn find_best_version_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         range: &VersionRange,
     ) -> Result<Option<NuGetVersion>> {
-        let versions = self.list_versions(id)?;
+        let versions = self.list_versions_with(context, id)?;
         Ok(range.find_best_match(&versions).cloned())
     }
 
     /// Metadata of the versions of `id` that pass `options`, from the first source that has
     /// any. Empty when no source has the id and none failed.
-    pub fn get_metadata(
+    pub fn get_metadata_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         options: &MetadataOptions,
     ) -> Result<Found<Vec<PackageMetadata>>> {
         check_id(id)?;
-        let (source, value) = first_found(self.repositories.sources(), id, Vec::is_empty, |s| {
-            s.call(|provider| provider.get_metadata(id, options))
+        let seek = self.seek(id, Vec::is_empty);
+        let (source, value) = first_found(self.repositories.sources(), seek, |s| {
+            s.call(|provider| provider.get_metadata(context, id, options))
         })?;
         Ok(Found { source, value })
     }
 
     /// Metadata of one version (listed or not), from the first source that has it.
-    pub fn get_version_metadata(
+    pub fn get_version_metadata_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
     ) -> Result<Found<PackageMetadata>> {
@@ -194,55 +308,65 @@ impl Client {
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
-            |s| s.call(|provider| provider.get_version_metadata(id, version)),
+            self.seek(&what, |_| false),
+            |s| s.call(|provider| provider.get_version_metadata(context, id, version)),
         )?;
         Ok(Found { source, value })
     }
 
     /// Downloads the `.nupkg` of `id` `version` to `path` from the first source that has it,
-    /// streaming and validating it; nothing is left at `path` on failure.
-    pub fn download_to_file(
+    /// streaming and validating it (a whole zip with one nuspec whose id and version are the
+    /// ones asked for); nothing is left at `path` on failure. A `path` that is a folder, or
+    /// whose folder does not exist, fails before any source is asked.
+    pub fn download_to_file_with(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
         path: &Path,
     ) -> Result<Found<DownloadInfo>> {
         check_id(id)?;
+        target::check_target(path)?;
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
-            |s| s.call(|provider| provider.download_to_file(id, version, path)),
+            self.seek(&what, |_| false),
+            |s| s.call(|provider| provider.download_to_file(context, id, version, path)),
         )?;
         Ok(Found { source, value })
     }
 
     /// Downloads the `.nupkg` of `id` `version` into memory, validated, from the first source
     /// that has it.
-    pub fn download_to_vec(&self, id: &str, version: &NuGetVersion) -> Result<Found<Vec<u8>>> {
+    pub fn download_to_vec_with(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<Found<Vec<u8>>> {
         check_id(id)?;
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
-            |s| s.call(|provider| provider.download_to_vec(id, version)),
+            self.seek(&what, |_| false),
+            |s| s.call(|provider| provider.download_to_vec(context, id, version)),
         )?;
         Ok(Found { source, value })
     }
 }
 
-fn check_id(id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "the package id is empty",
-        ));
+impl Client {
+    fn seek<'a, T>(&self, what: &'a str, is_missing: fn(&T) -> bool) -> Seek<'a, T> {
+        Seek {
+            what,
+            is_missing,
+            ignore_failed_sources: self.ignore_failed_sources,
+        }
     }
-    Ok(())
+}
+
+fn check_id(id: &str) -> Result<()> {
+    crate::package::validate_id(id)
 }
 
 #[cfg(test)]
@@ -259,10 +383,16 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_id_is_refused_before_anything_is_sent() {
+    fn an_invalid_id_is_refused_before_anything_is_sent() {
+        // Port 9 (discard) has no feed: reaching the network would fail differently.
         let client = Client::for_sources(&["http://127.0.0.1:9/v3/index.json"]).unwrap();
-        let err = client.list_versions(" ").unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-        assert_eq!(err.message(), "the package id is empty");
+        for id in [" ", "../dapper", "Dap?per"] {
+            let err = client.list_versions(id).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{id:?}");
+            assert!(err.message().contains("is not a valid package id"), "{err}");
+            let version = NuGetVersion::parse("1.0.0").unwrap();
+            let err = client.download_to_vec(id, &version).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{id:?}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! How a [`super::Client`] is configured.
 
+use crate::cache::CacheOptions;
 use crate::error::strip_credentials;
 use crate::http::HttpOptions;
 
@@ -10,9 +11,14 @@ pub struct ClientOptions {
     pub http: HttpOptions,
     /// Sources in the order they are consulted.
     pub sources: Vec<SourceOptions>,
-    /// When true, a source that fails is left out of a version list (with a warning) instead of
-    /// failing it, as NuGet's `--ignore-failed-sources` does. Default false.
+    /// When true, a source that fails is skipped with a warning (version lists leave it out,
+    /// metadata and downloads ask the next source) instead of failing the call, as NuGet's
+    /// `--ignore-failed-sources` does; a call whose every source failed still fails. Default
+    /// false: a failing source fails the call, as it fails a NuGet restore.
     pub ignore_failed_sources: bool,
+    /// The cache (memory, disk) every source reads through, and the defaults of the contexts
+    /// the client makes. `None` (the default) caches nothing and costs nothing.
+    pub cache: Option<CacheOptions>,
 }
 
 /// One configured source.
@@ -48,6 +54,12 @@ impl ClientOptions {
     /// Replaces the HTTP settings.
     pub fn http(mut self, http: HttpOptions) -> Self {
         self.http = http;
+        self
+    }
+
+    /// Sets [`ClientOptions::cache`].
+    pub fn cache(mut self, cache: CacheOptions) -> Self {
+        self.cache = Some(cache);
         self
     }
 

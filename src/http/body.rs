@@ -1,6 +1,7 @@
 //! Response bodies: `deflate` decoding (ureq decodes `gzip` itself) and copying under a cap.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::time::Instant;
 
 use flate2::read::{DeflateDecoder, ZlibDecoder};
 
@@ -40,13 +41,17 @@ pub enum CopyError {
     Write(io::Error),
     /// The body is longer than the cap.
     TooLarge,
+    /// The deadline passed while the body was still arriving.
+    Deadline,
 }
 
-/// Copies `reader` into `writer`, failing as soon as more than `cap` bytes arrive.
+/// Copies `reader` into `writer`, failing as soon as more than `cap` bytes arrive or, when a
+/// deadline is given, as soon as a read returns after it (a slow trickle cannot outlive it).
 pub fn copy_capped(
     reader: &mut dyn Read,
     writer: &mut dyn Write,
     cap: u64,
+    deadline: Option<Instant>,
 ) -> Result<u64, CopyError> {
     let mut buffer = vec![0u8; 64 * 1024];
     let mut total: u64 = 0;
@@ -60,6 +65,9 @@ pub fn copy_capped(
         total += read as u64;
         if total > cap {
             return Err(CopyError::TooLarge);
+        }
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(CopyError::Deadline);
         }
         writer
             .write_all(&buffer[..read])
@@ -98,10 +106,22 @@ mod tests {
     #[test]
     fn copies_stop_past_the_cap() {
         let mut out = Vec::new();
-        assert_eq!(copy_capped(&mut &b"12345"[..], &mut out, 5).unwrap(), 5);
+        assert_eq!(
+            copy_capped(&mut &b"12345"[..], &mut out, 5, None).unwrap(),
+            5
+        );
         assert!(matches!(
-            copy_capped(&mut &b"123456"[..], &mut Vec::new(), 5),
+            copy_capped(&mut &b"123456"[..], &mut Vec::new(), 5, None),
             Err(CopyError::TooLarge)
+        ));
+    }
+
+    #[test]
+    fn a_body_still_arriving_after_the_deadline_fails() {
+        let past = Instant::now() - std::time::Duration::from_millis(1);
+        assert!(matches!(
+            copy_capped(&mut &b"12345"[..], &mut Vec::new(), 100, Some(past)),
+            Err(CopyError::Deadline)
         ));
     }
 }

@@ -17,6 +17,7 @@ mod dependency;
 mod frameworks;
 mod groups;
 mod hash;
+mod id;
 mod metadata;
 mod model;
 mod nuspec;
@@ -25,6 +26,7 @@ mod tests;
 mod xml;
 
 pub use dependency::{Dependency, DependencyGroup};
+pub use id::{MAX_PACKAGE_ID_LENGTH, is_valid_id, validate_id};
 pub use model::{
     FrameworkAssembly, FrameworkSpecificGroup, LicenseKind, LicenseMetadata, PackageType,
     RepositoryMetadata,

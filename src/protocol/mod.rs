@@ -15,6 +15,7 @@ use std::fmt::Debug;
 use std::path::Path;
 
 use crate::Result;
+use crate::cache::SourceCacheContext;
 use crate::version::NuGetVersion;
 
 /// The protocol a source speaks.
@@ -27,6 +28,10 @@ pub enum ProtocolVersion {
 
 /// What every protocol offers. Calls are blocking and safe from many threads at once.
 ///
+/// Every call takes the [`SourceCacheContext`] of the operation it belongs to: its freshness
+/// rules decide what the provider's cache may answer, its session id goes out as
+/// `X-NuGet-Session-Id`, and offline it answers from the cache alone.
+///
 /// "Not found" is `Err` with [`crate::ErrorKind::NotFound`] for single items, and an empty list for
 /// collections (a feed that does not know an id has no versions of it).
 pub trait Provider: Send + Sync + Debug {
@@ -34,20 +39,31 @@ pub trait Provider: Send + Sync + Debug {
     fn protocol(&self) -> ProtocolVersion;
 
     /// All versions of `id` the feed lists, sorted ascending, without duplicates.
-    fn list_versions(&self, id: &str) -> Result<Vec<NuGetVersion>>;
+    fn list_versions(&self, context: &SourceCacheContext, id: &str) -> Result<Vec<NuGetVersion>>;
 
     /// Metadata of every version of `id` that passes `options`, sorted by version ascending.
-    fn get_metadata(&self, id: &str, options: &MetadataOptions) -> Result<Vec<PackageMetadata>>;
+    fn get_metadata(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        options: &MetadataOptions,
+    ) -> Result<Vec<PackageMetadata>>;
 
     /// Metadata of one version (listed or not); `NotFound` when the feed does not have it.
-    fn get_version_metadata(&self, id: &str, version: &NuGetVersion) -> Result<PackageMetadata>;
+    fn get_version_metadata(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<PackageMetadata>;
 
     /// A search query.
-    fn search(&self, query: &SearchQuery) -> Result<SearchResults>;
+    fn search(&self, context: &SourceCacheContext, query: &SearchQuery) -> Result<SearchResults>;
 
     /// Package ids starting with `prefix` (autocomplete).
     fn autocomplete_ids(
         &self,
+        context: &SourceCacheContext,
         prefix: &str,
         skip: u32,
         take: u32,
@@ -55,17 +71,28 @@ pub trait Provider: Send + Sync + Debug {
     ) -> Result<Vec<String>>;
 
     /// Versions of one id (autocomplete), as the feed orders them.
-    fn autocomplete_versions(&self, id: &str, prerelease: bool) -> Result<Vec<NuGetVersion>>;
+    fn autocomplete_versions(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        prerelease: bool,
+    ) -> Result<Vec<NuGetVersion>>;
 
     /// Downloads the `.nupkg` to `path`, streaming, hashing and validating it as a whole zip
     /// before it appears at `path`; nothing is left at `path` on failure.
     fn download_to_file(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
         path: &Path,
     ) -> Result<DownloadInfo>;
 
     /// Downloads the `.nupkg` into memory and validates it.
-    fn download_to_vec(&self, id: &str, version: &NuGetVersion) -> Result<Vec<u8>>;
+    fn download_to_vec(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<Vec<u8>>;
 }

@@ -5,11 +5,12 @@
 //! known kind is checked with no code change; a V3 kind this test does not know fails it.
 
 mod cases;
+mod limits;
 
 use std::path::Path;
 
 use rnuget::protocol::v3::V3Provider;
-use rnuget::protocol::{MetadataOptions, Provider, SearchQuery};
+use rnuget::protocol::{MetadataOptions, SearchQuery};
 use rnuget::version::NuGetVersion;
 use serde_json::{Value, json};
 

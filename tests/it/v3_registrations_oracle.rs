@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rnuget::protocol::v3::V3Provider;
-use rnuget::protocol::{MetadataOptions, PackageMetadata, Provider};
+use rnuget::protocol::{MetadataOptions, PackageMetadata};
 use serde_json::Value;
 
 use crate::support::captures::{

@@ -1,7 +1,8 @@
 //! NuGet V3 feeds: the service index and the resources it lists.
 //!
 //! ```text
-//! provider.rs        V3Provider: the Provider trait over the pieces below
+//! provider.rs        V3Provider: the Provider trait over the pieces below, through the cache
+//! defaults.rs        V3Provider calls without a context (the provider's default one)
 //! service_index.rs   resource types, versions and NuGet.Client's fallback order
 //! registration.rs    registration index, inline and remote pages, concurrent page fetches
 //! catalog_entry.rs   one catalogEntry -> PackageMetadata, with NuGet.Client's rules
@@ -16,6 +17,7 @@
 
 mod autocomplete;
 mod catalog_entry;
+mod defaults;
 mod download;
 mod flat_container;
 mod json;
@@ -28,7 +30,7 @@ mod service_index;
 
 pub use download::sha512_base64;
 pub use leaf::{RegistrationLeaf, RepositorySignatures, SigningCertificate};
-pub use provider::V3Provider;
+pub use provider::{SERVICE_INDEX_MEMORY_TTL, V3Provider};
 pub use registration::PAGE_FETCH_THREADS;
 pub use service_index::{
     CLIENT_VERSION, PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, REPOSITORY_SIGNATURES,

@@ -5,16 +5,19 @@ use std::fmt;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::download::{self, Requested};
 use super::leaf::{self, RegistrationLeaf, RepositorySignatures};
 use super::registration::{self, Wanted};
 use super::service_index::{
     PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, REPOSITORY_SIGNATURES,
     SEARCH_AUTOCOMPLETE_SERVICE, SEARCH_QUERY_SERVICE, ServiceIndex,
 };
-use super::{autocomplete, download, flat_container, search};
+use super::{autocomplete, flat_container, search};
+use crate::cache::{Cache, CachedPackage, Entry, SourceCacheContext, naming};
 use crate::error::strip_credentials;
 use crate::http::{HttpClient, with_credentials_of};
 use crate::protocol::{
@@ -24,19 +27,31 @@ use crate::protocol::{
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
 
+/// How long the service index is kept in memory: NuGet.Client's `ServiceIndexResourceV3Provider`
+/// keeps it 40 minutes.
+pub const SERVICE_INDEX_MEMORY_TTL: Duration = Duration::from_secs(40 * 60);
+
+/// How long the service index is fresh on disk: NuGet reads it under a context of its own, with
+/// the default 30 minutes, whatever the caller's context says.
+const SERVICE_INDEX_DISK_MAX_AGE: Duration = Duration::from_secs(30 * 60);
+
 /// A V3 feed, known by the URL of its service index.
 ///
 /// Creating one is cheap: nothing is fetched until the first call, which reads the service
-/// index once for the life of the provider (concurrent first calls wait for that one fetch; a
-/// failed fetch is retried by the next call). Credentials written in the source URL
+/// index and keeps it for 40 minutes (concurrent first calls wait for that one fetch; a failed
+/// fetch is retried by the next call). Every document goes through the provider's [`Cache`]
+/// (none unless one is given). Credentials written in the source URL
 /// (`https://user:pass@host/...`) are sent to resources on the same origin only.
 pub struct V3Provider {
     /// As given, possibly with credentials; never shown.
     raw_source_url: String,
-    /// Credentials removed, for errors and logs.
+    /// Credentials removed, for errors, logs and cache names.
     source_url: String,
     http: Arc<HttpClient>,
-    index: Mutex<Option<Arc<ServiceIndex>>>,
+    cache: Arc<Cache>,
+    /// The context of calls that give none.
+    context: SourceCacheContext,
+    index: Mutex<Option<(Arc<ServiceIndex>, Instant)>>,
 }
 
 impl fmt::Debug for V3Provider {
@@ -48,12 +63,21 @@ impl fmt::Debug for V3Provider {
 }
 
 impl V3Provider {
-    /// A provider for the service index at `source_url`, sharing `http` with other sources.
+    /// A provider for the service index at `source_url`, sharing `http` with other sources,
+    /// without a cache.
     pub fn new(source_url: &str, http: Arc<HttpClient>) -> V3Provider {
+        V3Provider::with_cache(source_url, http, Arc::new(Cache::disabled()))
+    }
+
+    /// A provider that reads through `cache` (shared with the client's other sources).
+    pub fn with_cache(source_url: &str, http: Arc<HttpClient>, cache: Arc<Cache>) -> V3Provider {
+        let context = cache.default_context(http.session_id());
         V3Provider {
             raw_source_url: source_url.trim().to_string(),
             source_url: strip_credentials(source_url.trim()),
             http,
+            cache,
+            context,
             index: Mutex::new(None),
         }
     }
@@ -63,64 +87,152 @@ impl V3Provider {
         &self.source_url
     }
 
-    /// The service index, fetched on first use and then reused.
-    pub fn service_index(&self) -> Result<Arc<ServiceIndex>> {
+    /// The cache every read goes through.
+    pub fn cache(&self) -> &Arc<Cache> {
+        &self.cache
+    }
+
+    /// The context of calls that give none: the cache's defaults and the HTTP client's session.
+    pub fn default_context(&self) -> &SourceCacheContext {
+        &self.context
+    }
+
+    /// The service index under `context`: from memory for 40 minutes, then from the disk tier
+    /// (fresh for 30 minutes, as NuGet reads it) or the feed. Offline, any cached index serves.
+    pub fn service_index_with(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {
         let mut slot = self.index.lock();
-        if let Some(index) = slot.as_ref() {
+        if let Some((index, at)) = slot.as_ref()
+            && (context.offline || at.elapsed() < SERVICE_INDEX_MEMORY_TTL)
+        {
             return Ok(Arc::clone(index));
         }
+        let own = SourceCacheContext::with_session_id(context.session_id())
+            .max_age(SERVICE_INDEX_DISK_MAX_AGE)
+            .offline(context.offline);
+        let url = &self.raw_source_url;
+        let entry = Entry::new(&self.source_url, naming::SERVICE_INDEX_KEY, url).without_memory();
         let index = self
-            .get(&self.raw_source_url)
-            .and_then(|bytes| ServiceIndex::parse(&bytes, &self.source_url))
-            .map_err(|e| self.named(e.context("reading the service index")))?;
-        let index = Arc::new(index);
-        *slot = Some(Arc::clone(&index));
+            .cache
+            .get(
+                &own,
+                entry,
+                || self.get(context, url),
+                |bytes| ServiceIndex::parse(bytes, &self.source_url),
+            )
+            .map_err(|e| self.named(index_failure(e, &self.source_url)))?;
+        *slot = Some((Arc::clone(&index), Instant::now()));
         Ok(index)
     }
 
     /// The registration index URL of `id` (`{RegistrationsBaseUrl}/{id-lower}/index.json`).
-    pub fn registration_url(&self, id: &str) -> Result<String> {
-        let index = self.service_index()?;
+    pub fn registration_url_with(&self, context: &SourceCacheContext, id: &str) -> Result<String> {
+        let index = self.service_index_with(context)?;
         let base = self.resource(&index, REGISTRATIONS_BASE_URL, "RegistrationsBaseUrl")?;
         Ok(registration::index_url(base, id))
     }
 
     /// Where the `.nupkg` of `id` `version` is fetched from: the flat container when the feed
     /// has one, otherwise the registration's `packageContent`.
-    pub fn package_url(&self, id: &str, version: &NuGetVersion) -> Result<String> {
-        let index = self.service_index()?;
+    pub fn package_url_with(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<String> {
+        let index = self.service_index_with(context)?;
         if let Some(base) = index.url(PACKAGE_BASE_ADDRESS) {
             return Ok(flat_container::package_url(base, id, version));
         }
-        let metadata = self.get_version_metadata(id, version)?;
-        metadata.package_content_url.ok_or_else(|| {
-            self.named(Error::new(
-                ErrorKind::Protocol,
-                format!(
-                    "feed gives no download URL for {id} {}",
-                    version.to_normalized_string()
-                ),
-            ))
-        })
+        self.package_content_url(context, id, version)?
+            .ok_or_else(|| {
+                self.named(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "feed gives no download URL for {id} {}",
+                        version.to_normalized_string()
+                    ),
+                ))
+            })
+    }
+
+    /// The registration's `packageContent` URL of `id` `version`, if the feed gives one.
+    fn package_content_url(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<Option<String>> {
+        let metadata = Provider::get_version_metadata(self, context, id, version)?;
+        Ok(metadata.package_content_url)
+    }
+
+    /// Runs `download` on the package URL. When the URL rnuget built (the flat container)
+    /// answers 404 and the registration names another `packageContent` URL, that URL is tried:
+    /// some servers (nuget-server) match prerelease labels case-sensitively, so the lower-cased
+    /// URL misses a package the registration still points to.
+    fn with_package_url<T>(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+        download: impl Fn(&str) -> Result<T>,
+    ) -> Result<T> {
+        let url = self.package_url_with(context, id, version)?;
+        let err = match download(&url) {
+            Err(err) if err.is_not_found() => err,
+            answer => return answer,
+        };
+        let content = match self.package_content_url(context, id, version) {
+            Ok(Some(content)) if content != url => content,
+            // Not in the registration either (or no other URL): the package is not there.
+            Ok(_) => return Err(err),
+            Err(other) if other.is_not_found() => return Err(err),
+            Err(other) => return Err(other),
+        };
+        log::debug!(
+            target: "rnuget::protocol",
+            "{} answered 404; trying the registration's packageContent {}",
+            strip_credentials(&url),
+            strip_credentials(&content)
+        );
+        download(&content)
     }
 
     /// The registration leaf of one version (`{RegistrationsBaseUrl}/{id}/{version}.json`,
     /// lower-cased, normalized version).
-    pub fn registration_leaf(&self, id: &str, version: &NuGetVersion) -> Result<RegistrationLeaf> {
+    pub fn registration_leaf_with(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<RegistrationLeaf> {
         check_id(id)?;
-        let index = self.service_index()?;
+        let index = self.service_index_with(context)?;
         let base = self.resource(&index, REGISTRATIONS_BASE_URL, "RegistrationsBaseUrl")?;
         let url = registration::leaf_url(base, id, version);
-        let bytes = self.get(&url).map_err(|e| self.named(e))?;
-        leaf::parse_leaf(&bytes, &url).map_err(|e| self.named(e))
+        let key = naming::registration_leaf_key(id, version);
+        self.document(context, &key, &url, |bytes| leaf::parse_leaf(bytes, &url))
+            .map(Arc::unwrap_or_clone)
+            .map_err(|e| self.named(e))
     }
 
     /// The repository's signing certificates (`RepositorySignatures/5.0.0` and older).
-    pub fn repository_signatures(&self) -> Result<RepositorySignatures> {
-        let index = self.service_index()?;
+    pub fn repository_signatures_with(
+        &self,
+        context: &SourceCacheContext,
+    ) -> Result<RepositorySignatures> {
+        let index = self.service_index_with(context)?;
         let url = self.resource(&index, REPOSITORY_SIGNATURES, "RepositorySignatures")?;
-        let bytes = self.get(url).map_err(|e| self.named(e))?;
-        leaf::parse_signatures(&bytes, url).map_err(|e| self.named(e))
+        let resource_type = REPOSITORY_SIGNATURES
+            .iter()
+            .find(|t| index.url(&[t]) == Some(url))
+            .unwrap_or(&REPOSITORY_SIGNATURES[0]);
+        let key = naming::repository_signatures_key(resource_type);
+        self.document(context, &key, url, |bytes| {
+            leaf::parse_signatures(bytes, url)
+        })
+        .map(Arc::unwrap_or_clone)
+        .map_err(|e| self.named(e))
     }
 
     fn resource<'a>(&self, index: &'a ServiceIndex, types: &[&str], name: &str) -> Result<&'a str> {
@@ -132,13 +244,33 @@ impl V3Provider {
         })
     }
 
-    /// A GET into memory, with the source's credentials where they belong.
-    fn get(&self, url: &str) -> Result<Vec<u8>> {
-        self.http.get_bytes(&self.authorized(url))
+    /// A document through the cache: memory, disk, then a GET decoded by `decode`.
+    fn document<T: Send + Sync + 'static>(
+        &self,
+        context: &SourceCacheContext,
+        key: &str,
+        url: &str,
+        decode: impl Fn(&[u8]) -> Result<T>,
+    ) -> Result<Arc<T>> {
+        let entry = Entry::new(&self.source_url, key, url);
+        self.cache
+            .get(context, entry, || self.get(context, url), decode)
     }
 
-    fn stream(&self, url: &str, writer: &mut dyn Write) -> Result<u64> {
-        self.http.download_to(&self.authorized(url), writer)
+    /// A GET into memory, with the source's credentials where they belong.
+    fn get(&self, context: &SourceCacheContext, url: &str) -> Result<Vec<u8>> {
+        self.http
+            .get_bytes_in_session(&self.authorized(url), context.session_id())
+    }
+
+    fn stream(
+        &self,
+        context: &SourceCacheContext,
+        url: &str,
+        writer: &mut dyn Write,
+    ) -> Result<u64> {
+        self.http
+            .download_to_in_session(&self.authorized(url), writer, context.session_id())
     }
 
     fn authorized<'a>(&self, url: &'a str) -> Cow<'a, str> {
@@ -156,10 +288,31 @@ impl V3Provider {
         }
     }
 
-    fn read_registration(&self, id: &str, wanted: Wanted<'_>) -> Result<Vec<PackageMetadata>> {
-        let url = self.registration_url(id)?;
-        let fetch = |page: &str| self.get(page);
-        registration::read(&fetch, &url, id, wanted).map_err(|e| self.named(e))
+    fn read_registration(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        wanted: Wanted<'_>,
+    ) -> Result<Vec<PackageMetadata>> {
+        let url = self.registration_url_with(context, id)?;
+        let index_key = naming::registration_index_key(id);
+        let load_index = |index_url: &str| {
+            self.document(context, &index_key, index_url, |bytes| {
+                registration::decode_index(bytes, index_url, id)
+            })
+        };
+        let load_page = |page_url: &str, key: &str| {
+            self.document(context, key, page_url, |bytes| {
+                registration::decode_page(bytes, page_url, id)
+            })
+        };
+        let options = self.http.options();
+        let limits = registration::Limits {
+            max_pages: options.max_registration_pages,
+            max_bytes: options.max_registration_bytes,
+        };
+        registration::read(&load_index, &load_page, &url, id, wanted, limits)
+            .map_err(|e| self.named(e))
     }
 
     fn first_success<T>(
@@ -183,6 +336,39 @@ impl V3Provider {
         }
         Err(self.named(last))
     }
+
+    /// Where the package comes from: memory, the disk tier (stored there first on a miss), or
+    /// straight from the feed (direct downloads, no disk tier).
+    fn locate_package(
+        &self,
+        context: &SourceCacheContext,
+        wanted: Requested<'_>,
+        url: &str,
+    ) -> Result<CachedPackage> {
+        let key = naming::nupkg_key(wanted.id, wanted.version);
+        let mut entry = Entry::new(&self.source_url, &key, url);
+        if context.direct_download {
+            entry = entry.without_store();
+        }
+        let mut fetch = |writer: &mut dyn Write| self.stream(context, url, writer);
+        let validate = |path: &Path| download::validate(path, wanted, url);
+        self.cache.package(context, entry, &mut fetch, &validate)
+    }
+}
+
+/// A failed read of the service index, worded as NuGet's NU1301 ("Unable to load the service
+/// index for source ..."). A 404 there means no feed at that URL: a broken source, not a
+/// missing package, so it becomes a protocol error that no caller takes for "not found".
+fn index_failure(err: Error, source_url: &str) -> Error {
+    let err = err.context(format!(
+        "unable to load the service index for source {source_url}"
+    ));
+    if !err.is_not_found() {
+        return err;
+    }
+    Error::new(ErrorKind::Protocol, err.message())
+        .with_url(err.url().unwrap_or(source_url))
+        .with_status(err.status().unwrap_or(404))
 }
 
 fn check_id(id: &str) -> Result<()> {
@@ -195,21 +381,36 @@ fn check_id(id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Streams a package held in memory or in a cache file.
+fn copy_from(found: &CachedPackage, writer: &mut dyn Write) -> Result<u64> {
+    match found {
+        CachedPackage::Memory(bytes) => {
+            writer.write_all(bytes)?;
+            Ok(bytes.len() as u64)
+        }
+        CachedPackage::File(path) => {
+            let mut file = std::fs::File::open(path)?;
+            Ok(std::io::copy(&mut file, writer)?)
+        }
+        CachedPackage::Network => Err(Error::new(ErrorKind::Io, "the package is not cached")),
+    }
+}
+
 impl Provider for V3Provider {
     fn protocol(&self) -> ProtocolVersion {
         ProtocolVersion::V3
     }
 
-    fn list_versions(&self, id: &str) -> Result<Vec<NuGetVersion>> {
+    fn list_versions(&self, context: &SourceCacheContext, id: &str) -> Result<Vec<NuGetVersion>> {
         check_id(id)?;
-        let index = self.service_index()?;
+        let index = self.service_index_with(context)?;
         let Some(base) = index.url(PACKAGE_BASE_ADDRESS) else {
             let options = MetadataOptions {
                 include_prerelease: true,
                 include_unlisted: true,
             };
             let mut versions: Vec<_> = self
-                .read_registration(id, Wanted::All(options))?
+                .read_registration(context, id, Wanted::All(options))?
                 .into_iter()
                 .map(|m| m.version)
                 .collect();
@@ -218,24 +419,38 @@ impl Provider for V3Provider {
             return Ok(versions);
         };
         let url = flat_container::versions_url(base, id);
-        match self.get(&url) {
-            Ok(bytes) => flat_container::parse_versions(&bytes, &url).map_err(|e| self.named(e)),
+        let key = naming::flat_container_index_key(id);
+        match self.document(context, &key, &url, |bytes| {
+            flat_container::parse_versions(bytes, &url)
+        }) {
+            Ok(versions) => Ok(Arc::unwrap_or_clone(versions)),
             Err(err) if err.is_not_found() => Ok(Vec::new()),
+            Err(err) if err.kind() == ErrorKind::Protocol => Err(self.named(err)),
             Err(err) => Err(self.named(err.context(format!("versions of {id}")))),
         }
     }
 
-    fn get_metadata(&self, id: &str, options: &MetadataOptions) -> Result<Vec<PackageMetadata>> {
+    fn get_metadata(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        options: &MetadataOptions,
+    ) -> Result<Vec<PackageMetadata>> {
         check_id(id)?;
-        let mut results = self.read_registration(id, Wanted::All(*options))?;
+        let mut results = self.read_registration(context, id, Wanted::All(*options))?;
         // Stable: versions a feed lists twice stay in feed order, as NuGet returns them.
         results.sort_by(|a, b| a.version.cmp(&b.version));
         Ok(results)
     }
 
-    fn get_version_metadata(&self, id: &str, version: &NuGetVersion) -> Result<PackageMetadata> {
+    fn get_version_metadata(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<PackageMetadata> {
         check_id(id)?;
-        self.read_registration(id, Wanted::Exact(version))?
+        self.read_registration(context, id, Wanted::Exact(version))?
             .into_iter()
             .next()
             .ok_or_else(|| {
@@ -244,61 +459,119 @@ impl Provider for V3Provider {
             })
     }
 
-    fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
-        let index = self.service_index()?;
+    fn search(&self, context: &SourceCacheContext, query: &SearchQuery) -> Result<SearchResults> {
+        let index = self.service_index_with(context)?;
         self.first_success(
             index.urls(SEARCH_QUERY_SERVICE),
             "SearchQueryService",
             |endpoint| {
                 let url = search::query_url(endpoint, query);
-                search::parse(&self.get(&url)?, &url)
+                let key = naming::search_key(&url);
+                self.document(context, &key, &url, |bytes| search::parse(bytes, &url))
+                    .map(Arc::unwrap_or_clone)
             },
         )
     }
 
     fn autocomplete_ids(
         &self,
+        context: &SourceCacheContext,
         prefix: &str,
         skip: u32,
         take: u32,
         prerelease: bool,
     ) -> Result<Vec<String>> {
-        let index = self.service_index()?;
+        let index = self.service_index_with(context)?;
         let endpoints = index.urls(SEARCH_AUTOCOMPLETE_SERVICE);
         self.first_success(endpoints, "SearchAutocompleteService", |endpoint| {
             let url = autocomplete::ids_url(endpoint, prefix, skip, take, prerelease);
-            autocomplete::parse_ids(&self.get(&url)?, &url, prefix)
+            let key = naming::autocomplete_key(&url);
+            self.document(context, &key, &url, |bytes| {
+                autocomplete::parse_ids(bytes, &url, prefix)
+            })
+            .map(Arc::unwrap_or_clone)
         })
     }
 
-    fn autocomplete_versions(&self, id: &str, prerelease: bool) -> Result<Vec<NuGetVersion>> {
+    fn autocomplete_versions(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        prerelease: bool,
+    ) -> Result<Vec<NuGetVersion>> {
         check_id(id)?;
-        let index = self.service_index()?;
+        let index = self.service_index_with(context)?;
         let endpoints = index.urls(SEARCH_AUTOCOMPLETE_SERVICE);
         self.first_success(endpoints, "SearchAutocompleteService", |endpoint| {
             let url = autocomplete::versions_url(endpoint, id, prerelease);
-            autocomplete::parse_versions(&self.get(&url)?, &url)
+            let key = naming::autocomplete_key(&url);
+            self.document(context, &key, &url, |bytes| {
+                autocomplete::parse_versions(bytes, &url)
+            })
+            .map(Arc::unwrap_or_clone)
         })
     }
 
     fn download_to_file(
         &self,
+        context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
         path: &Path,
     ) -> Result<DownloadInfo> {
         check_id(id)?;
-        let url = self.package_url(id, version)?;
-        let label = format!("{id} {}", version.to_normalized_string());
-        let stream = |writer: &mut dyn Write| self.stream(&url, writer);
-        download::to_file(&stream, &url, &label, path).map_err(|e| self.named(e))
+        let wanted = Requested { id, version };
+        self.with_package_url(context, id, version, |url| {
+            let found = self.locate_package(context, wanted, url).map_err(|e| {
+                self.named(e.context(format!("downloading package {}", wanted.label())))
+            })?;
+            let stream = |writer: &mut dyn Write| match &found {
+                CachedPackage::Network => self.stream(context, url, writer),
+                cached => copy_from(cached, writer),
+            };
+            download::to_file(&stream, url, wanted, path).map_err(|e| self.named(e))
+        })
     }
 
-    fn download_to_vec(&self, id: &str, version: &NuGetVersion) -> Result<Vec<u8>> {
+    fn download_to_vec(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<Vec<u8>> {
         check_id(id)?;
-        let url = self.package_url(id, version)?;
-        let label = format!("{id} {}", version.to_normalized_string());
-        let stream = |writer: &mut dyn Write| self.stream(&url, writer);
-        download::to_vec(&stream, &url, &label).map_err(|e| self.named(e))
+        let wanted = Requested { id, version };
+        self.with_package_url(context, id, version, |url| {
+            self.download_from(context, wanted, url)
+        })
+    }
+}
+
+impl V3Provider {
+    /// [`Provider::download_to_vec`] from one URL: the cache, else the feed.
+    fn download_from(
+        &self,
+        context: &SourceCacheContext,
+        wanted: Requested<'_>,
+        url: &str,
+    ) -> Result<Vec<u8>> {
+        let found = self.locate_package(context, wanted, url).map_err(|e| {
+            self.named(e.context(format!("downloading package {}", wanted.label())))
+        })?;
+        let bytes = match &found {
+            CachedPackage::Memory(bytes) => return Ok(bytes.to_vec()),
+            CachedPackage::File(path) => std::fs::read(path)
+                .map_err(|e| self.named(Error::from(e).context(path.display())))?,
+            CachedPackage::Network => {
+                let stream = |writer: &mut dyn Write| self.stream(context, url, writer);
+                download::to_vec(&stream, url, wanted).map_err(|e| self.named(e))?
+            }
+        };
+        if !context.direct_download {
+            let key = naming::nupkg_key(wanted.id, wanted.version);
+            let entry = Entry::new(&self.source_url, &key, url);
+            self.cache.remember_package(entry, &Arc::new(bytes.clone()));
+        }
+        Ok(bytes)
     }
 }

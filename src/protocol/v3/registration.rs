@@ -6,7 +6,8 @@
 //! bounds, on at most [`PAGE_FETCH_THREADS`] threads at once.
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use log::warn;
 use parking_lot::Mutex;
@@ -15,9 +16,10 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::catalog_entry::{CatalogEntryDoc, EntryContext};
 use super::json;
+use crate::cache::naming;
 use crate::protocol::{MetadataOptions, PackageMetadata};
 use crate::version::NuGetVersion;
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// Most remote pages fetched at the same time for one call.
 pub const PAGE_FETCH_THREADS: usize = 4;
@@ -50,8 +52,53 @@ pub enum Wanted<'a> {
     Exact(&'a NuGetVersion),
 }
 
-/// Something that GETs a URL into memory (the provider, with its source's credentials).
-pub type Fetch<'a> = dyn Fn(&str) -> Result<Vec<u8>> + Sync + 'a;
+/// Loads the decoded registration index at a URL (the provider's, through its cache).
+pub type LoadIndex<'a> = dyn Fn(&str) -> Result<Arc<RegistrationIndex>> + 'a;
+
+/// Loads the decoded remote page at a URL under a cache key (the provider's, through its
+/// cache); called from several threads at once.
+pub type LoadPage<'a> = dyn Fn(&str, &str) -> Result<Arc<RegistrationPage>> + Sync + 'a;
+
+/// The wanted metadata of a remote page (none when it answered 404).
+type PageResult = Result<Vec<PackageMetadata>>;
+
+/// A registration index, decoded once (and then cached): its pages in feed order, inline
+/// pages with their leaves already turned into metadata.
+#[derive(Debug)]
+pub struct RegistrationIndex {
+    pages: Vec<Page>,
+    /// Size of the document it was decoded from.
+    bytes: u64,
+}
+
+#[derive(Debug)]
+struct Page {
+    lower: Option<String>,
+    upper: Option<String>,
+    body: PageBody,
+}
+
+#[derive(Debug)]
+enum PageBody {
+    Inline(RegistrationPage),
+    /// The page's `@id` (empty when the feed gave none).
+    Remote(String),
+}
+
+/// The leaves of one page, each decoded into metadata (or the error it gave) once.
+#[derive(Debug, Default)]
+pub struct RegistrationPage {
+    leaves: Vec<Leaf>,
+    /// Size of the document it was decoded from.
+    bytes: u64,
+}
+
+#[derive(Debug)]
+struct Leaf {
+    version: NuGetVersion,
+    listed: bool,
+    metadata: Result<PackageMetadata>,
+}
 
 #[derive(Deserialize)]
 struct IndexDoc {
@@ -108,94 +155,204 @@ impl<'de> Visitor<'de> for EntryVisitor {
     }
 }
 
-/// Reads the registration of `id` from the index at `url`: the metadata of every wanted
-/// version, in feed order. A 404 for the index means the feed does not know the id: empty.
-pub fn read(
-    fetch: &Fetch<'_>,
-    url: &str,
-    id: &str,
-    wanted: Wanted<'_>,
-) -> Result<Vec<PackageMetadata>> {
-    let bytes = match fetch(url) {
-        Ok(bytes) => bytes,
-        Err(err) if err.is_not_found() => return Ok(Vec::new()),
-        Err(err) => return Err(err.context(format!("registration index of {id}"))),
-    };
-    let index: IndexDoc = crate::http::parse_json(&bytes, url)?;
-    let pages: Vec<PageDoc> = index
+/// Decodes a registration index; the leaves of inline pages are read here, once.
+pub fn decode_index(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationIndex> {
+    let index: IndexDoc = crate::http::parse_json(bytes, url)?;
+    let pages = index
         .items
         .unwrap_or_default()
         .into_iter()
+        .map(|page| Page {
+            body: match page.items {
+                Some(items) => PageBody::Inline(decode_leaves(items, id, url)),
+                None => PageBody::Remote(page.url.unwrap_or_default()),
+            },
+            lower: page.lower,
+            upper: page.upper,
+        })
+        .collect();
+    Ok(RegistrationIndex {
+        pages,
+        bytes: bytes.len() as u64,
+    })
+}
+
+/// Decodes a remote registration page.
+pub fn decode_page(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationPage> {
+    let page: PageDoc = crate::http::parse_json(bytes, url)?;
+    let mut decoded = decode_leaves(page.items.unwrap_or_default(), id, url);
+    decoded.bytes = bytes.len() as u64;
+    Ok(decoded)
+}
+
+/// How much one registration read may take in (from [`crate::http::HttpOptions`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most pages the index may list.
+    pub max_pages: usize,
+    /// Most bytes read: the index and every page fetched for the call.
+    pub max_bytes: u64,
+}
+
+/// Reads the registration of `id` from the index at `url`: the metadata of every wanted
+/// version, in feed order. A 404 for the index means the feed does not know the id: empty.
+///
+/// Each remote page is reduced to its wanted metadata as soon as it arrives and then dropped,
+/// so that memory follows the answer, not the number of pages; `limits` bound the pages and
+/// the bytes a feed can make one call read.
+pub fn read(
+    load_index: &LoadIndex<'_>,
+    load_page: &LoadPage<'_>,
+    url: &str,
+    id: &str,
+    wanted: Wanted<'_>,
+    limits: Limits,
+) -> Result<Vec<PackageMetadata>> {
+    let index = match load_index(url) {
+        Ok(index) => index,
+        Err(err) if err.is_not_found() => return Ok(Vec::new()),
+        Err(err) => return Err(err.context(format!("registration index of {id}"))),
+    };
+    if index.pages.len() > limits.max_pages {
+        let message = format!(
+            "the registration index of {id} lists {} pages, more than the limit of {} \
+             (max_registration_pages)",
+            index.pages.len(),
+            limits.max_pages
+        );
+        return Err(Error::new(ErrorKind::TooLarge, message).with_url(url));
+    }
+    let budget = Budget {
+        read: AtomicU64::new(0),
+        limits,
+        url,
+        id,
+    };
+    budget.take(index.bytes)?;
+    let pages: Vec<&Page> = index
+        .pages
+        .iter()
         .filter(|page| overlaps(page, wanted, url))
         .collect();
 
-    // Remote pages, in page order, fetched before the leaves are read so that they overlap.
-    let remote: Vec<String> = pages
+    // Remote pages, in page order, fetched before the inline leaves are read so that they
+    // overlap.
+    let remote: Vec<(&str, String)> = pages
         .iter()
-        .filter(|page| page.items.is_none())
-        .map(|page| page.url.clone().unwrap_or_default())
+        .filter_map(|page| match &page.body {
+            PageBody::Remote(page_url) => Some((page_url.as_str(), page_key(id, page, page_url))),
+            PageBody::Inline(_) => None,
+        })
         .collect();
-    let mut fetched = fetch_pages(fetch, &remote, id).into_iter().zip(remote);
+    let mut fetched = fetch_pages(load_page, &remote, id, wanted, &budget).into_iter();
 
     let mut results = Vec::new();
     for page in pages {
-        let (leaves, page_url) = match page.items {
-            Some(items) => (items, url.to_string()),
-            None => match fetched.next() {
-                Some((doc, page_url)) => (doc?.and_then(|d| d.items).unwrap_or_default(), page_url),
-                None => continue,
+        match &page.body {
+            PageBody::Inline(leaves) => select(leaves, wanted, &mut results)?,
+            PageBody::Remote(_) => match fetched.next() {
+                Some(Some(Ok(items))) => results.extend(items),
+                Some(Some(Err(err))) => return Err(err),
+                // Left unfetched after another page failed; that failure comes first.
+                Some(None) | None => {}
             },
-        };
-        collect_leaves(leaves, id, &page_url, wanted, &mut results)?;
+        }
     }
     Ok(results)
 }
 
-/// Fetches remote pages concurrently; the results keep the order of `remote`. A page answering
-/// 404 reads as empty, as NuGet.Client reads it.
-fn fetch_pages(fetch: &Fetch<'_>, remote: &[String], id: &str) -> Vec<Result<Option<PageDoc>>> {
-    let fetch_one = |page_url: &str| -> Result<Option<PageDoc>> {
+/// The bytes one read has taken in so far, shared by the page threads.
+struct Budget<'a> {
+    read: AtomicU64,
+    limits: Limits,
+    url: &'a str,
+    id: &'a str,
+}
+
+impl Budget<'_> {
+    /// Counts `bytes` more; fails once the total passes the limit.
+    fn take(&self, bytes: u64) -> Result<()> {
+        let total = self.read.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total <= self.limits.max_bytes {
+            return Ok(());
+        }
+        let message = format!(
+            "the registration of {} is larger than the limit of {} bytes \
+             (max_registration_bytes)",
+            self.id, self.limits.max_bytes
+        );
+        Err(Error::new(ErrorKind::TooLarge, message).with_url(self.url))
+    }
+}
+
+/// NuGet's cache key of a remote page (`list_<id>_range_<lower>-<upper>`); a page without both
+/// bounds is keyed by its URL, so that two such pages never share an entry.
+fn page_key(id: &str, page: &Page, page_url: &str) -> String {
+    match (&page.lower, &page.upper) {
+        (Some(lower), Some(upper)) => naming::registration_page_key(id, lower, upper),
+        _ => format!("rnuget_page_{}", naming::short_hash(page_url)),
+    }
+}
+
+/// Fetches remote pages concurrently and keeps only their wanted metadata; the results keep
+/// the order of `remote`. A page answering 404 reads as empty, as NuGet.Client reads it. After
+/// a failure no further page is started (`None` in its slot).
+fn fetch_pages(
+    load: &LoadPage<'_>,
+    remote: &[(&str, String)],
+    id: &str,
+    wanted: Wanted<'_>,
+    budget: &Budget<'_>,
+) -> Vec<Option<PageResult>> {
+    let fetch_one = |(page_url, key): &(&str, String)| -> PageResult {
         if page_url.is_empty() {
             let message = format!("a registration page of {id} has neither items nor @id");
-            return Err(Error::new(crate::ErrorKind::Protocol, message));
+            return Err(Error::new(ErrorKind::Protocol, message));
         }
-        match fetch(page_url) {
-            Ok(bytes) => crate::http::parse_json(&bytes, page_url).map(Some),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err.context(format!("registration page of {id}"))),
+        let page = match load(page_url, key) {
+            Ok(page) => page,
+            Err(err) if err.is_not_found() => return Ok(Vec::new()),
+            Err(err) => return Err(err.context(format!("registration page of {id}"))),
+        };
+        budget.take(page.bytes)?;
+        let mut items = Vec::new();
+        select(&page, wanted, &mut items)?;
+        Ok(items)
+    };
+    let failed = AtomicBool::new(false);
+    let run = |page: &(&str, String)| -> Option<PageResult> {
+        if failed.load(Ordering::Relaxed) {
+            return None;
         }
+        let result = fetch_one(page);
+        if result.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        Some(result)
     };
     let workers = remote.len().min(PAGE_FETCH_THREADS);
     if workers <= 1 {
-        return remote.iter().map(|url| fetch_one(url)).collect();
+        return remote.iter().map(run).collect();
     }
-    let slots: Vec<Mutex<Option<Result<Option<PageDoc>>>>> =
-        remote.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<PageResult>>> = remote.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(url) = remote.get(n) else { break };
-                    *slots[n].lock() = Some(fetch_one(url));
+                    let Some(page) = remote.get(n) else { break };
+                    *slots[n].lock() = run(page);
                 }
             });
         }
     });
-    slots
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or(Ok(None)))
-        .collect()
+    slots.into_iter().map(Mutex::into_inner).collect()
 }
 
-fn collect_leaves(
-    leaves: Vec<LeafDoc>,
-    id: &str,
-    page_url: &str,
-    wanted: Wanted<'_>,
-    results: &mut Vec<PackageMetadata>,
-) -> Result<()> {
+/// Turns every leaf into metadata, leaving out (with a warning) those NuGet cannot read.
+fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> RegistrationPage {
+    let mut decoded = Vec::with_capacity(leaves.len());
     for leaf in leaves {
         let entry = match leaf.catalog_entry {
             Some(EntryField::Inline(entry)) => entry,
@@ -213,16 +370,37 @@ fn collect_leaves(
             warn!(target: "rnuget::protocol", "{page_url}: skipping a leaf of {id} with version {:?}", entry.version_text());
             continue;
         };
+        let listed = entry.is_listed();
+        let context = EntryContext { id, url: page_url };
+        let metadata = entry.into_metadata(version.clone(), leaf.package_content, context);
+        decoded.push(Leaf {
+            version,
+            listed,
+            metadata,
+        });
+    }
+    RegistrationPage {
+        leaves: decoded,
+        bytes: 0,
+    }
+}
+
+/// Adds the metadata of the wanted leaves; a wanted leaf that did not decode fails the read.
+fn select(
+    page: &RegistrationPage,
+    wanted: Wanted<'_>,
+    results: &mut Vec<PackageMetadata>,
+) -> Result<()> {
+    for leaf in &page.leaves {
         let keep = match wanted {
             Wanted::All(options) => {
-                (options.include_prerelease || !version.is_prerelease())
-                    && (options.include_unlisted || entry.is_listed())
+                (options.include_prerelease || !leaf.version.is_prerelease())
+                    && (options.include_unlisted || leaf.listed)
             }
-            Wanted::Exact(exact) => version == *exact,
+            Wanted::Exact(exact) => leaf.version == *exact,
         };
         if keep {
-            let context = EntryContext { id, url: page_url };
-            results.push(entry.into_metadata(version, leaf.package_content, context)?);
+            results.push(leaf.metadata.clone()?);
         }
     }
     Ok(())
@@ -230,7 +408,7 @@ fn collect_leaves(
 
 /// Whether a page can hold a wanted version. Bounds that are missing or not versions make the
 /// page count as overlapping, so that it is read rather than silently skipped.
-fn overlaps(page: &PageDoc, wanted: Wanted<'_>, index_url: &str) -> bool {
+fn overlaps(page: &Page, wanted: Wanted<'_>, index_url: &str) -> bool {
     let Wanted::Exact(version) = wanted else {
         return true;
     };

@@ -9,8 +9,8 @@ use rnuget::demo::packages::DemoPackage;
 use rnuget::demo::server::{LoopbackServer, Response};
 use rnuget::framework::NuGetFramework;
 use rnuget::http::{HttpClient, HttpOptions};
+use rnuget::protocol::MetadataOptions;
 use rnuget::protocol::v3::{PAGE_FETCH_THREADS, V3Provider, sha512_base64};
-use rnuget::protocol::{MetadataOptions, Provider};
 use rnuget::version::{NuGetVersion, VersionRange};
 use serde_json::{Value, json};
 

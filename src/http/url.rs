@@ -157,6 +157,15 @@ pub fn loggable(url: &str) -> String {
     out
 }
 
+/// Whether a URL is `http://` or `https://` (any case): the only schemes rnuget fetches.
+pub fn is_http_url(url: &str) -> bool {
+    let starts = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    starts("http://") || starts("https://")
+}
+
 /// The URL without its `#fragment`, which is never sent to a server.
 pub fn without_fragment(url: &str) -> &str {
     url.split_once('#').map_or(url, |(before, _)| before)

@@ -283,6 +283,29 @@ mod tests {
     }
 
     #[test]
+    fn errors_quote_at_most_a_few_hundred_bytes_of_a_huge_input() {
+        let huge = format!("1.0.0-{}!", "a".repeat(5_000_000));
+        let messages = [
+            crate::version::NuGetVersion::parse(&huge).unwrap_err(),
+            crate::version::VersionRange::parse(&huge).unwrap_err(),
+            crate::version::FloatRange::parse(&huge).unwrap_err(),
+            crate::framework::NuGetFramework::parse(&format!(".NETFramework,Version=v{huge}"))
+                .unwrap_err(),
+            crate::package::validate_id(&huge).unwrap_err(),
+        ]
+        .map(|err| err.to_string());
+        for message in messages {
+            // At most two quotes of 200 characters each, and the words around them.
+            let start: String = message.chars().take(300).collect();
+            assert!(message.len() < 1_000, "{} bytes: {start}", message.len());
+            assert!(
+                message.contains("… (5000007 bytes)") || message.contains("… (5000030 bytes)"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
     fn quoted_input_is_capped() {
         assert_eq!(quoted_input("1.0"), "\"1.0\"");
         let long = "é".repeat(300);

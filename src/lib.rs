@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod framework;
 pub mod http;
+pub mod observability;
 pub mod package;
 pub mod protocol;
 pub mod repository;

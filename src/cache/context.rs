@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::http::new_session_id;
+use crate::observability::TraceContext;
 
 /// How long cached metadata stays fresh unless a call says otherwise (NuGet.Client's 30 minutes).
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
@@ -28,6 +29,8 @@ pub struct SourceCacheContext {
     /// [`crate::ErrorKind::NotCached`] on a miss.
     pub offline: bool,
     session_id: Arc<str>,
+    /// The caller's W3C trace context, carried by every request of the call.
+    trace: Option<Arc<TraceContext>>,
 }
 
 impl Default for SourceCacheContext {
@@ -51,12 +54,31 @@ impl SourceCacheContext {
             refresh_memory_cache: false,
             offline: false,
             session_id: Arc::from(session_id),
+            trace: None,
         }
     }
 
     /// The `X-NuGet-Session-Id` requests under this context carry.
     pub fn session_id(&self) -> &str {
         &self.session_id
+    }
+
+    /// The caller's trace context, if the call takes part in a trace.
+    pub fn trace(&self) -> Option<&TraceContext> {
+        self.trace.as_deref()
+    }
+
+    /// The same context taking part in the caller's trace: every request made under it sends
+    /// `traceparent` (with a fresh span id) and `tracestate`, and its spans name the trace.
+    pub fn with_trace(mut self, trace: TraceContext) -> Self {
+        self.trace = Some(Arc::new(trace));
+        self
+    }
+
+    /// The same context with the trace (or none) of `other`.
+    pub fn with_trace_of(mut self, other: &SourceCacheContext) -> Self {
+        self.trace = other.trace.clone();
+        self
     }
 
     /// Sets [`SourceCacheContext::max_age`].

@@ -101,6 +101,11 @@ impl DiskCache {
         })
     }
 
+    /// The byte cap, if any.
+    pub fn max_bytes(&self) -> Option<u64> {
+        self.max_bytes
+    }
+
     /// The cache root.
     pub fn root(&self) -> &Path {
         &self.root

@@ -26,6 +26,9 @@ use super::disk::{DiskCache, DiskStats};
 use super::memory::{MemoryCache, MemoryStats};
 use super::options::CacheOptions;
 use crate::error::strip_credentials;
+use crate::observability::Observability;
+use crate::observability::metrics::Tier;
+use crate::observability::trace::Timer;
 use crate::{Error, ErrorKind, Result};
 
 /// One cached document: which source, which key, and the URL it is fetched from.
@@ -96,6 +99,7 @@ pub struct Cache {
     disk: Option<DiskCache>,
     default_max_age: Duration,
     offline: bool,
+    observability: Observability,
 }
 
 impl Cache {
@@ -117,6 +121,7 @@ impl Cache {
             disk,
             default_max_age: options.default_max_age,
             offline: options.offline,
+            observability: Observability::default(),
         })
     }
 
@@ -127,7 +132,15 @@ impl Cache {
             disk: None,
             default_max_age: super::context::DEFAULT_MAX_AGE,
             offline: false,
+            observability: Observability::default(),
         }
+    }
+
+    /// The same cache counting hits, misses and bytes in `observability`'s metrics and
+    /// reporting each lookup as a `cache_lookup` span.
+    pub fn with_observability(mut self, observability: Observability) -> Cache {
+        self.observability = observability;
+        self
     }
 
     /// A context with this cache's defaults (max age, offline) and `session_id`.
@@ -180,7 +193,10 @@ impl Cache {
         fetch: impl FnOnce() -> Result<Vec<u8>>,
         decode: impl Fn(&[u8]) -> Result<T>,
     ) -> Result<Arc<T>> {
-        if let Some(value) = self.cached(context, entry, &decode) {
+        let timer = Timer::start(&self.observability, "cache_lookup");
+        let found = self.cached(context, entry, &decode);
+        self.report_lookup(timer, context, entry, found.is_some());
+        if let Some(value) = found {
             return Ok(value);
         }
         if context.offline {
@@ -196,6 +212,7 @@ impl Cache {
                 warn!(target: "rnuget::cache", "cannot store {}: {err}", strip_credentials(entry.url));
             }
             self.remember(entry, &value, bytes.len(), SystemTime::now());
+            self.count_disk_bytes();
         }
         Ok(value)
     }
@@ -216,12 +233,18 @@ impl Cache {
         if context.no_cache && !context.offline {
             return None;
         }
-        if let Some(value) = memory.and_then(|m| m.get::<T>(entry.source, entry.key, context)) {
-            debug!(target: "rnuget::cache", "memory hit {}", entry.key);
-            return Some(value);
+        if let Some(memory) = memory {
+            let value = memory.get::<T>(entry.source, entry.key, context);
+            self.count(Tier::Memory, value.is_some());
+            if let Some(value) = value {
+                debug!(target: "rnuget::cache", "memory hit {}", entry.key);
+                return Some(value);
+            }
         }
         let disk = self.disk.as_ref()?;
-        let hit = disk.read(entry.source, entry.key, context)?;
+        let hit = disk.read(entry.source, entry.key, context);
+        self.count(Tier::Disk, hit.is_some());
+        let hit = hit?;
         match decode(&hit.bytes) {
             Ok(value) => {
                 debug!(target: "rnuget::cache", "disk hit {}", entry.key);
@@ -251,7 +274,48 @@ impl Cache {
                 bytes as u64,
                 origin,
             );
+            if let Some(metrics) = self.observability.metrics_ref() {
+                metrics.set_cache_bytes(Tier::Memory, memory.stats().bytes);
+            }
         }
+    }
+
+    /// Counts a lookup of `tier` in the metrics.
+    fn count(&self, tier: Tier, hit: bool) {
+        if let Some(metrics) = self.observability.metrics_ref() {
+            if hit {
+                metrics.cache_hit(tier);
+            } else {
+                metrics.cache_miss(tier);
+            }
+        }
+    }
+
+    /// Sets the disk tier's bytes in the metrics, when the tier counts them (it has a cap).
+    fn count_disk_bytes(&self) {
+        if let (Some(metrics), Some(disk)) = (self.observability.metrics_ref(), &self.disk)
+            && let Some(bytes) = disk.stats().bytes
+        {
+            metrics.set_cache_bytes(Tier::Disk, bytes);
+        }
+    }
+
+    /// Reports one lookup as a `cache_lookup` span: `hit` says whether a tier answered.
+    fn report_lookup(
+        &self,
+        timer: Timer,
+        context: &SourceCacheContext,
+        entry: Entry<'_>,
+        hit: bool,
+    ) {
+        let attributes = || {
+            vec![
+                ("source", entry.source.to_string()),
+                ("key", entry.key.to_string()),
+                ("hit", hit.to_string()),
+            ]
+        };
+        let _ = timer.finish(&self.observability, context.trace(), attributes, Ok(()));
     }
 
     fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {
@@ -272,7 +336,10 @@ impl Cache {
         fetch: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<u64>,
         validate: &dyn Fn(&Path) -> Result<()>,
     ) -> Result<CachedPackage> {
-        if let Some(found) = self.cached_package(context, entry, validate) {
+        let timer = Timer::start(&self.observability, "cache_lookup");
+        let found = self.cached_package(context, entry, validate);
+        self.report_lookup(timer, context, entry, found.is_some());
+        if let Some(found) = found {
             return Ok(found);
         }
         if context.offline {
@@ -283,6 +350,7 @@ impl Cache {
         };
         debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
         let (path, _) = disk.write_with(entry.source, entry.key, fetch, validate)?;
+        self.count_disk_bytes();
         Ok(CachedPackage::File(path))
     }
 
@@ -301,13 +369,18 @@ impl Cache {
         if context.no_cache && !context.offline {
             return None;
         }
-        if let Some(bytes) = memory.and_then(|m| m.get::<Vec<u8>>(entry.source, entry.key, context))
-        {
-            debug!(target: "rnuget::cache", "memory hit {}", entry.key);
-            return Some(CachedPackage::Memory(bytes));
+        if let Some(memory) = memory {
+            let bytes = memory.get::<Vec<u8>>(entry.source, entry.key, context);
+            self.count(Tier::Memory, bytes.is_some());
+            if let Some(bytes) = bytes {
+                debug!(target: "rnuget::cache", "memory hit {}", entry.key);
+                return Some(CachedPackage::Memory(bytes));
+            }
         }
         let disk = self.disk.as_ref()?;
-        let (path, _) = disk.fresh_path(entry.source, entry.key, context)?;
+        let fresh = disk.fresh_path(entry.source, entry.key, context);
+        self.count(Tier::Disk, fresh.is_some());
+        let (path, _) = fresh?;
         match validate(&path) {
             Ok(()) => {
                 debug!(target: "rnuget::cache", "disk hit {}", entry.key);

@@ -36,14 +36,18 @@ pub use fan_out::SourceResult;
 pub use options::{ClientOptions, SourceOptions};
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use fan_out::fan_out;
 use first_found::{Seek, first_found};
 
 use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
-use crate::protocol::{DownloadInfo, MetadataOptions, PackageMetadata, SearchQuery, SearchResults};
+use crate::observability::trace::Timer;
+use crate::observability::{HealthChecker, HealthOptions, HealthReport, Observability};
+use crate::protocol::{
+    DownloadInfo, MetadataOptions, PackageMetadata, Provider, SearchQuery, SearchResults,
+};
 use crate::repository::{RepositoryManager, SourceRepository};
 use crate::version::{NuGetVersion, VersionRange};
 use crate::{Error, ErrorKind, Result};
@@ -105,6 +109,9 @@ pub struct Client {
     context: SourceCacheContext,
     repositories: RepositoryManager,
     ignore_failed_sources: bool,
+    health_options: HealthOptions,
+    /// Made on the first health check: a client never asked costs nothing.
+    health: OnceLock<HealthChecker>,
 }
 
 impl Client {
@@ -118,11 +125,14 @@ impl Client {
                 "a client needs at least one package source",
             ));
         }
-        let http = Arc::new(HttpClient::new(options.http)?);
-        let cache = Arc::new(match &options.cache {
+        let observability = options.observability;
+        let http = HttpClient::new(options.http)?.with_observability(observability.clone());
+        let http = Arc::new(http);
+        let cache = match &options.cache {
             Some(cache) => Cache::new(cache)?,
             None => Cache::disabled(),
-        });
+        };
+        let cache = Arc::new(cache.with_observability(observability));
         let mut repositories = RepositoryManager::new();
         for source in &options.sources {
             repositories.add(
@@ -136,6 +146,8 @@ impl Client {
             cache,
             repositories,
             ignore_failed_sources: options.ignore_failed_sources,
+            health_options: options.health,
+            health: OnceLock::new(),
         })
     }
 
@@ -156,6 +168,8 @@ impl Client {
             http,
             repositories,
             ignore_failed_sources: false,
+            health_options: HealthOptions::default(),
+            health: OnceLock::new(),
         }
     }
 
@@ -195,6 +209,35 @@ impl Client {
         self.cache.stats()
     }
 
+    /// The metrics and span hook this client reports to.
+    pub fn observability(&self) -> &Observability {
+        self.http.observability()
+    }
+
+    /// The client's metrics in Prometheus' text format; empty when it has none
+    /// ([`ClientOptions::observability`]).
+    pub fn metrics_text(&self) -> Result<String> {
+        match self.observability().metrics_ref() {
+            Some(metrics) => metrics.text(),
+            None => Ok(String::new()),
+        }
+    }
+
+    /// The health of every source (a GET of its service index under a short deadline, reused
+    /// for a few seconds) and of the cache; see [`crate::observability::health`].
+    pub fn health(&self) -> HealthReport {
+        let checker = self
+            .health
+            .get_or_init(|| HealthChecker::new(self.http.options(), self.health_options));
+        let sources: Vec<(&str, &str)> = self
+            .repositories
+            .sources()
+            .iter()
+            .map(|s| (s.name(), s.source_url()))
+            .collect();
+        checker.check(&sources, &self.cache)
+    }
+
     /// Empties the memory tier and, when `disk` is true, every entry of the disk tier (NuGet's
     /// too, as `nuget locals http-cache -clear` does); returns how many files were removed.
     pub fn clear_cache(&self, disk: bool) -> Result<u64> {
@@ -213,7 +256,9 @@ impl Client {
         query: &SearchQuery,
     ) -> Vec<SourceResult<SearchResults>> {
         fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.search(context, query))
+            self.traced("search", context, source, &query.query, |provider| {
+                provider.search(context, query)
+            })
         })
     }
 
@@ -227,8 +272,9 @@ impl Client {
         prerelease: bool,
     ) -> Vec<SourceResult<Vec<String>>> {
         fan_out(self.repositories.sources(), |source| {
-            source
-                .call(|provider| provider.autocomplete_ids(context, prefix, skip, take, prerelease))
+            self.traced("autocomplete", context, source, prefix, |provider| {
+                provider.autocomplete_ids(context, prefix, skip, take, prerelease)
+            })
         })
     }
 
@@ -242,7 +288,9 @@ impl Client {
     ) -> Result<Vec<NuGetVersion>> {
         check_id(id)?;
         let answers = fan_out(self.repositories.sources(), |source| {
-            source.call(|provider| provider.list_versions(context, id))
+            self.traced("versions", context, source, id, |provider| {
+                provider.list_versions(context, id)
+            })
         });
         let mut versions = Vec::new();
         let mut failures = Vec::new();
@@ -292,7 +340,9 @@ impl Client {
         check_id(id)?;
         let seek = self.seek(id, Vec::is_empty);
         let (source, value) = first_found(self.repositories.sources(), seek, |s| {
-            s.call(|provider| provider.get_metadata(context, id, options))
+            self.traced("metadata", context, s, id, |provider| {
+                provider.get_metadata(context, id, options)
+            })
         })?;
         Ok(Found { source, value })
     }
@@ -309,7 +359,11 @@ impl Client {
         let (source, value) = first_found(
             self.repositories.sources(),
             self.seek(&what, |_| false),
-            |s| s.call(|provider| provider.get_version_metadata(context, id, version)),
+            |s| {
+                self.traced("metadata", context, s, &what, |provider| {
+                    provider.get_version_metadata(context, id, version)
+                })
+            },
         )?;
         Ok(Found { source, value })
     }
@@ -331,7 +385,11 @@ impl Client {
         let (source, value) = first_found(
             self.repositories.sources(),
             self.seek(&what, |_| false),
-            |s| s.call(|provider| provider.download_to_file(context, id, version, path)),
+            |s| {
+                self.traced("download", context, s, &what, |provider| {
+                    provider.download_to_file(context, id, version, path)
+                })
+            },
         )?;
         Ok(Found { source, value })
     }
@@ -349,13 +407,39 @@ impl Client {
         let (source, value) = first_found(
             self.repositories.sources(),
             self.seek(&what, |_| false),
-            |s| s.call(|provider| provider.download_to_vec(context, id, version)),
+            |s| {
+                self.traced("download", context, s, &what, |provider| {
+                    provider.download_to_vec(context, id, version)
+                })
+            },
         )?;
         Ok(Found { source, value })
     }
 }
 
 impl Client {
+    /// Runs `operation` on `source`, reported as a span `name` about `what` when the client
+    /// has a span hook.
+    fn traced<T>(
+        &self,
+        name: &'static str,
+        context: &SourceCacheContext,
+        source: &SourceRepository,
+        what: &str,
+        operation: impl FnOnce(&dyn Provider) -> Result<T>,
+    ) -> Result<T> {
+        let observability = self.http.observability();
+        let timer = Timer::start(observability, name);
+        let result = source.call(operation);
+        let attributes = || {
+            vec![
+                ("source", source.name().to_string()),
+                ("what", what.to_string()),
+            ]
+        };
+        timer.finish(observability, context.trace(), attributes, result)
+    }
+
     fn seek<'a, T>(&self, what: &'a str, is_missing: fn(&T) -> bool) -> Seek<'a, T> {
         Seek {
             what,

@@ -3,6 +3,7 @@
 use crate::cache::CacheOptions;
 use crate::error::strip_credentials;
 use crate::http::HttpOptions;
+use crate::observability::{HealthOptions, Observability};
 
 /// Settings of a client, fixed when it is built.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,10 @@ pub struct ClientOptions {
     /// The cache (memory, disk) every source reads through, and the defaults of the contexts
     /// the client makes. `None` (the default) caches nothing and costs nothing.
     pub cache: Option<CacheOptions>,
+    /// Metrics and span hook the client reports to. Default: none, which costs nothing.
+    pub observability: Observability,
+    /// Deadline and reuse time of [`super::Client::health`] checks.
+    pub health: HealthOptions,
 }
 
 /// One configured source.
@@ -60,6 +65,12 @@ impl ClientOptions {
     /// Sets [`ClientOptions::cache`].
     pub fn cache(mut self, cache: CacheOptions) -> Self {
         self.cache = Some(cache);
+        self
+    }
+
+    /// Sets [`ClientOptions::observability`].
+    pub fn observability(mut self, observability: Observability) -> Self {
+        self.observability = observability;
         self
     }
 

@@ -16,6 +16,9 @@ use super::body::{self, CopyError};
 use super::errors;
 use super::options::{HttpOptions, new_session_id};
 use super::url::{self, Credentials, Origin};
+use crate::observability::Observability;
+use crate::observability::metrics::RequestRecord;
+use crate::observability::trace::{TraceContext, new_span_id};
 use crate::{Error, ErrorKind, Result};
 
 /// Largest redirect body read (and thrown away) so that its connection can be reused.
@@ -28,6 +31,7 @@ const REDIRECT_BODY_LIMIT: u64 = 64 * 1024;
 pub struct HttpClient {
     agent: ureq::Agent,
     options: HttpOptions,
+    observability: Observability,
 }
 
 /// Header values (which may hold API keys) never show; their names do.
@@ -66,6 +70,20 @@ struct Request<'a> {
     url: &'a str,
     purpose: Purpose,
     session_id: &'a str,
+    source: &'a str,
+    trace: Option<&'a TraceContext>,
+}
+
+/// Who a request is for: the operation's session, the source it belongs to (for metrics) and
+/// the caller's trace context (sent as `traceparent` with a fresh span id, and `tracestate`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestScope<'a> {
+    /// Sent as `X-NuGet-Session-Id`; empty means the client's own session.
+    pub session_id: &'a str,
+    /// The source URL without credentials, or `""`.
+    pub source: &'a str,
+    /// The caller's trace context, if any.
+    pub trace: Option<&'a TraceContext>,
 }
 
 /// What is left of a request's deadlines when one hop (a GET, maybe a redirect) starts.
@@ -113,7 +131,19 @@ impl HttpClient {
         Ok(HttpClient {
             agent: ureq::Agent::new_with_config(config),
             options,
+            observability: Observability::default(),
         })
+    }
+
+    /// The same client reporting requests to `observability`'s metrics.
+    pub fn with_observability(mut self, observability: Observability) -> HttpClient {
+        self.observability = observability;
+        self
+    }
+
+    /// What this client reports to.
+    pub fn observability(&self) -> &Observability {
+        &self.observability
     }
 
     /// The options this client was built with.
@@ -134,12 +164,17 @@ impl HttpClient {
     /// [`HttpClient::get_bytes`], sending `session_id` as `X-NuGet-Session-Id` (the session of
     /// the operation the request belongs to).
     pub fn get_bytes_in_session(&self, url: &str, session_id: &str) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        let request = Request {
-            url,
-            purpose: Purpose::Document,
+        let scope = RequestScope {
             session_id,
+            ..RequestScope::default()
         };
+        self.get_bytes_scoped(url, scope)
+    }
+
+    /// [`HttpClient::get_bytes`] for `scope`'s session, source and trace.
+    pub fn get_bytes_scoped(&self, url: &str, scope: RequestScope<'_>) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let request = self.request(url, Purpose::Document, scope);
         self.get_into(request, self.options.max_response_bytes, &mut out)?;
         Ok(out)
     }
@@ -162,12 +197,42 @@ impl HttpClient {
         writer: &mut dyn Write,
         session_id: &str,
     ) -> Result<u64> {
-        let request = Request {
-            url,
-            purpose: Purpose::Package,
+        let scope = RequestScope {
             session_id,
+            ..RequestScope::default()
         };
+        self.download_to_scoped(url, writer, scope)
+    }
+
+    /// [`HttpClient::download_to`] for `scope`'s session, source and trace.
+    pub fn download_to_scoped(
+        &self,
+        url: &str,
+        writer: &mut dyn Write,
+        scope: RequestScope<'_>,
+    ) -> Result<u64> {
+        let request = self.request(url, Purpose::Package, scope);
         self.get_into(request, self.options.max_package_bytes, writer)
+    }
+
+    fn request<'a>(
+        &'a self,
+        url: &'a str,
+        purpose: Purpose,
+        scope: RequestScope<'a>,
+    ) -> Request<'a> {
+        let session_id = if scope.session_id.is_empty() {
+            self.options.session_id.as_str()
+        } else {
+            scope.session_id
+        };
+        Request {
+            url,
+            purpose,
+            session_id,
+            source: scope.source,
+            trace: scope.trace,
+        }
     }
 
     /// The deadlines a request for `purpose` runs under, for its timeout messages.
@@ -204,7 +269,38 @@ impl HttpClient {
         }
     }
 
+    /// [`HttpClient::fetch_into`], recorded in the metrics when there are any.
     fn get_into(&self, request: Request<'_>, cap: u64, writer: &mut dyn Write) -> Result<u64> {
+        let Some(metrics) = self.observability.metrics_ref() else {
+            return self
+                .fetch_into(request, cap, writer)
+                .map(|(bytes, _)| bytes);
+        };
+        let started = Instant::now();
+        let result = self.fetch_into(request, cap, writer);
+        let (status, error, bytes) = match &result {
+            Ok((bytes, status)) => (Some(*status), None, *bytes),
+            Err(err) => (err.status(), Some(err.kind()), 0),
+        };
+        metrics.record_request(&RequestRecord {
+            method: "GET",
+            source: request.source,
+            status,
+            error,
+            duration: started.elapsed(),
+            package: request.purpose == Purpose::Package,
+            bytes,
+        });
+        result.map(|(bytes, _)| bytes)
+    }
+
+    /// The GET itself: bytes written and the final status.
+    fn fetch_into(
+        &self,
+        request: Request<'_>,
+        cap: u64,
+        writer: &mut dyn Write,
+    ) -> Result<(u64, u16)> {
         let purpose = request.purpose;
         let deadlines = self.deadlines(purpose);
         let opened = self.open(request)?;
@@ -230,7 +326,7 @@ impl HttpClient {
         match result {
             Ok(bytes) => {
                 debug!(target: "rnuget::http", "GET {shown} {} {bytes} bytes {elapsed} ms", opened.status);
-                Ok(bytes)
+                Ok((bytes, opened.status))
             }
             Err(err) => {
                 let err = match err {
@@ -260,6 +356,8 @@ impl HttpClient {
             url,
             purpose,
             session_id,
+            trace,
+            ..
         } = request;
         url::check_user_info(url)?;
         if !url::is_http_url(url) {
@@ -292,7 +390,12 @@ impl HttpClient {
                 remaining,
                 body_left,
             };
-            let response = self.send(&current, purpose, session_id, times, authorize)?;
+            let who = Who {
+                session_id,
+                trace,
+                credentials: authorize,
+            };
+            let response = self.send(&current, purpose, who, times)?;
             let status = response.status().as_u16();
             let ms = hop_started.elapsed().as_millis();
             if (200..300).contains(&status) {
@@ -336,19 +439,25 @@ impl HttpClient {
         &self,
         url: &str,
         purpose: Purpose,
-        session_id: &str,
+        who: Who<'_>,
         times: HopTimes,
-        credentials: Option<&Credentials>,
     ) -> Result<Response<ureq::Body>> {
         let mut request = self
             .agent
             .get(url::without_fragment(url))
-            .header("X-NuGet-Session-Id", session_id);
+            .header("X-NuGet-Session-Id", who.session_id);
         for (name, value) in &self.options.extra_headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        if let Some(credentials) = credentials {
+        if let Some(credentials) = who.credentials {
             request = request.header("Authorization", credentials.authorization());
+        }
+        if let Some(trace) = who.trace {
+            // Every request is a span of its own under the caller's.
+            request = request.header("traceparent", trace.traceparent_for(&new_span_id()));
+            if let Some(state) = trace.tracestate() {
+                request = request.header("tracestate", state);
+            }
         }
         let config = request.config();
         let request = match purpose {
@@ -374,6 +483,14 @@ impl HttpClient {
             err
         })
     }
+}
+
+/// Who one hop is sent for: the session, the caller's trace and the credentials it may carry.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    session_id: &'a str,
+    trace: Option<&'a TraceContext>,
+    credentials: Option<&'a Credentials>,
 }
 
 /// Parses JSON, skipping a UTF-8 byte-order mark; a parse failure is a protocol error.

@@ -22,7 +22,7 @@ mod errors;
 mod options;
 mod url;
 
-pub use client::{HttpClient, parse_json};
+pub use client::{HttpClient, RequestScope, parse_json};
 pub use options::{HttpOptions, default_user_agent, new_session_id};
 pub use url::{
     Credentials, Origin, check_user_info, is_http_url, origin, resolve, split_credentials,

@@ -5,6 +5,7 @@ mod support;
 
 mod client;
 mod frameworks_oracle;
+mod observability;
 mod packages_archive;
 mod packages_oracle;
 mod v3_corpus;

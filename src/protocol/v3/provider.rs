@@ -19,7 +19,8 @@ use super::service_index::{
 use super::{autocomplete, flat_container, search};
 use crate::cache::{Cache, CachedPackage, Entry, SourceCacheContext, naming};
 use crate::error::strip_credentials;
-use crate::http::{HttpClient, with_credentials_of};
+use crate::http::{HttpClient, RequestScope, with_credentials_of};
+use crate::observability::trace::Timer;
 use crate::protocol::{
     DownloadInfo, MetadataOptions, PackageMetadata, ProtocolVersion, Provider, SearchQuery,
     SearchResults,
@@ -100,6 +101,14 @@ impl V3Provider {
     /// The service index under `context`: from memory for 40 minutes, then from the disk tier
     /// (fresh for 30 minutes, as NuGet reads it) or the feed. Offline, any cached index serves.
     pub fn service_index_with(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {
+        let observability = self.http.observability();
+        let timer = Timer::start(observability, "service_index");
+        let result = self.load_service_index(context);
+        let attributes = || vec![("source", self.source_url.clone())];
+        timer.finish(observability, context.trace(), attributes, result)
+    }
+
+    fn load_service_index(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {
         let mut slot = self.index.lock();
         if let Some((index, at)) = slot.as_ref()
             && (context.offline || at.elapsed() < SERVICE_INDEX_MEMORY_TTL)
@@ -108,7 +117,8 @@ impl V3Provider {
         }
         let own = SourceCacheContext::with_session_id(context.session_id())
             .max_age(SERVICE_INDEX_DISK_MAX_AGE)
-            .offline(context.offline);
+            .offline(context.offline)
+            .with_trace_of(context);
         let url = &self.raw_source_url;
         let entry = Entry::new(&self.source_url, naming::SERVICE_INDEX_KEY, url).without_memory();
         let index = self
@@ -261,7 +271,7 @@ impl V3Provider {
     fn get(&self, context: &SourceCacheContext, url: &str) -> Result<Vec<u8>> {
         self.check_feed_url(url)?;
         self.http
-            .get_bytes_in_session(&self.authorized(url), context.session_id())
+            .get_bytes_scoped(&self.authorized(url), self.scope(context))
     }
 
     fn stream(
@@ -272,7 +282,16 @@ impl V3Provider {
     ) -> Result<u64> {
         self.check_feed_url(url)?;
         self.http
-            .download_to_in_session(&self.authorized(url), writer, context.session_id())
+            .download_to_scoped(&self.authorized(url), writer, self.scope(context))
+    }
+
+    /// The session, source and trace of requests made under `context`.
+    fn scope<'a>(&'a self, context: &'a SourceCacheContext) -> RequestScope<'a> {
+        RequestScope {
+            session_id: context.session_id(),
+            source: &self.source_url,
+            trace: context.trace(),
+        }
     }
 
     /// A URL the feed gave (every one but the source's) must be http or https: anything else

@@ -2,40 +2,12 @@
 //! a log line, not on the binary's stderr; one holding an unencoded `/`, `?` or `#` is refused
 //! before anything is sent (read by the standard, the user name would be the host).
 
-use std::sync::OnceLock;
-
 use base64::Engine;
 use rnuget::ErrorKind;
 use rnuget::client::Client;
 use rnuget::demo::{DemoFeed, DemoPackage};
 
-/// Collects every `rnuget::*` log line of this test binary (the only logger installed here).
-struct Capture;
-
-static LINES: parking_lot::Mutex<Vec<String>> = parking_lot::Mutex::new(Vec::new());
-
-impl log::Log for Capture {
-    fn enabled(&self, metadata: &log::Metadata) -> bool {
-        metadata.target().starts_with("rnuget")
-    }
-    fn log(&self, record: &log::Record) {
-        if self.enabled(record.metadata()) {
-            LINES
-                .lock()
-                .push(format!("{} {}", record.target(), record.args()));
-        }
-    }
-    fn flush(&self) {}
-}
-
-fn capture_logs() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        static LOGGER: Capture = Capture;
-        log::set_logger(&LOGGER).expect("no other logger in this test binary");
-        log::set_max_level(log::LevelFilter::Trace);
-    });
-}
+use crate::support::logs::{capture_logs, lines};
 
 /// Every password planted below ends with this, so that any piece of one is found.
 const MARK: &str = "ssW0RD";
@@ -74,7 +46,7 @@ fn passwords_with_unencoded_delimiters_are_refused_and_never_shown() {
         assert_hidden(&format!("{err} {err:?}"));
     }
     assert_eq!(feed.server().request_count(), 0, "nothing was sent");
-    for line in LINES.lock().iter() {
+    for line in lines().iter() {
         assert_hidden(line);
     }
 }
@@ -96,7 +68,7 @@ fn a_password_with_an_at_sign_is_sent_and_never_shown() {
     if let Err(err) = err {
         assert_hidden(&format!("{err} {err:?}"));
     }
-    for line in LINES.lock().iter() {
+    for line in lines().iter() {
         assert_hidden(line);
     }
 }

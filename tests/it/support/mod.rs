@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod captures;
+pub mod logs;
 pub mod tsv;
 
 use std::path::PathBuf;

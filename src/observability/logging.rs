@@ -1,0 +1,219 @@
+//! Logging: the targets rnuget logs under, and a `fern` setup for programs that want one.
+//!
+//! rnuget logs through the `log` facade only. Each layer has a target of its own:
+//!
+//! ```text
+//! rnuget::http        debug: one line per request (method, URL, status, bytes, ms)
+//! rnuget::cache       debug: one line per cache decision (memory hit, disk hit, miss);
+//!                     warn: a broken entry removed, an entry that could not be stored
+//! rnuget::protocol    debug: fallbacks; warn: feed data skipped (a bad version, a bad entry)
+//! rnuget::repository  debug: the protocol a source speaks
+//! rnuget::client      warn: a failed source ignored (ignore_failed_sources)
+//! rnuget::package     warn: package data read leniently
+//! ```
+//!
+//! Nothing routine is logged at info or above, and no line holds a credential: URLs are logged
+//! without their user info, header values never.
+
+use std::path::PathBuf;
+
+use log::LevelFilter;
+
+use crate::{Error, ErrorKind, Result};
+
+/// Every log target rnuget uses.
+pub const TARGETS: &[&str] = &[
+    "rnuget::http",
+    "rnuget::cache",
+    "rnuget::protocol",
+    "rnuget::repository",
+    "rnuget::client",
+    "rnuget::package",
+];
+
+/// How a line looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// `2024-05-01T12:00:00.123Z DEBUG rnuget::http: GET ... 200 ...`.
+    #[default]
+    Full,
+    /// `DEBUG rnuget::http: GET ...`, for terminals and tests.
+    Compact,
+}
+
+/// Where lines go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LogOutput {
+    /// Standard error.
+    #[default]
+    Stderr,
+    /// Appended to this file (created when missing).
+    File(PathBuf),
+}
+
+/// A logging setup: rnuget's level, other crates' level, the format and the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggingOptions {
+    /// Lines from rnuget's targets at or above this level are written. Default `Warn`.
+    pub level: LevelFilter,
+    /// Lines from every other crate at or above this level are written. Default `Warn`.
+    pub others: LevelFilter,
+    /// Default [`LogFormat::Full`].
+    pub format: LogFormat,
+    /// Default [`LogOutput::Stderr`].
+    pub output: LogOutput,
+}
+
+impl Default for LoggingOptions {
+    fn default() -> Self {
+        LoggingOptions {
+            level: LevelFilter::Warn,
+            others: LevelFilter::Warn,
+            format: LogFormat::default(),
+            output: LogOutput::default(),
+        }
+    }
+}
+
+impl LoggingOptions {
+    /// Sets [`LoggingOptions::level`].
+    pub fn level(mut self, level: LevelFilter) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Sets [`LoggingOptions::format`].
+    pub fn format(mut self, format: LogFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Sets [`LoggingOptions::output`].
+    pub fn output(mut self, output: LogOutput) -> Self {
+        self.output = output;
+        self
+    }
+}
+
+/// The `fern` dispatch for `options`, to install ([`install`]) or to combine with others.
+pub fn dispatch(options: &LoggingOptions) -> Result<fern::Dispatch> {
+    let format = options.format;
+    let dispatch = fern::Dispatch::new()
+        .level(options.others)
+        .level_for("rnuget", options.level)
+        .format(move |out, message, record| match format {
+            LogFormat::Full => out.finish(format_args!(
+                "{} {:<5} {}: {message}",
+                utc_timestamp(std::time::SystemTime::now()),
+                record.level(),
+                record.target()
+            )),
+            LogFormat::Compact => out.finish(format_args!(
+                "{:<5} {}: {message}",
+                record.level(),
+                record.target()
+            )),
+        });
+    Ok(match &options.output {
+        LogOutput::Stderr => dispatch.chain(std::io::stderr()),
+        LogOutput::File(path) => {
+            let file = fern::log_file(path).map_err(|e| {
+                Error::from(e).context(format!("opening the log file {}", path.display()))
+            })?;
+            dispatch.chain(file)
+        }
+    })
+}
+
+/// Installs the setup of `options` as the process's logger. Fails when the log file cannot be
+/// opened or another logger is installed already.
+pub fn install(options: &LoggingOptions) -> Result<()> {
+    dispatch(options)?.apply().map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            "a logger is installed already (log allows one per process)",
+        )
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for `time`, without a date crate.
+fn utc_timestamp(time: std::time::SystemTime) -> String {
+    let since = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since.subsec_millis()
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn timestamps_are_utc_iso_8601() {
+        assert_eq!(utc_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let leap = UNIX_EPOCH + Duration::from_millis(951_827_696_789);
+        assert_eq!(utc_timestamp(leap), "2000-02-29T12:34:56.789Z");
+    }
+
+    #[test]
+    fn lines_carry_level_target_and_message_and_honour_levels() {
+        let dir = std::env::temp_dir().join(format!("rnuget-logging-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("log.txt");
+        let _ = std::fs::remove_file(&path);
+        let options = LoggingOptions::default()
+            .level(LevelFilter::Debug)
+            .format(LogFormat::Compact)
+            .output(LogOutput::File(path.clone()));
+        let (_, logger) = dispatch(&options).unwrap().into_log();
+        let line = |level, target: &str, text: &str| {
+            logger.log(
+                &log::Record::builder()
+                    .level(level)
+                    .target(target)
+                    .args(format_args!("{text}"))
+                    .build(),
+            )
+        };
+        line(log::Level::Debug, "rnuget::http", "GET http://h/ 200");
+        line(
+            log::Level::Debug,
+            "ureq::pool",
+            "hidden: others are at warn",
+        );
+        line(log::Level::Warn, "ureq::pool", "shown");
+        logger.flush();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "DEBUG rnuget::http: GET http://h/ 200\nWARN  ureq::pool: shown\n"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let missing = LoggingOptions::default().output(LogOutput::File(dir.join("no/such/log")));
+        assert_eq!(dispatch(&missing).unwrap_err().kind(), ErrorKind::Io);
+    }
+}

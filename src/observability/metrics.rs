@@ -1,0 +1,334 @@
+//! [`Metrics`]: the Prometheus metrics rnuget updates, in a registry it owns or the caller's.
+//!
+//! ```text
+//! rnuget_http_requests_total{method,status,source}         counter  every GET (each redirect hop
+//!                                                                    is part of its request)
+//! rnuget_http_request_duration_seconds{method,source}      histogram
+//! rnuget_cache_hits_total{tier} / rnuget_cache_misses_total{tier}   tier: memory, disk
+//! rnuget_cache_bytes{tier}                                 gauge    bytes held (disk: when capped)
+//! rnuget_package_downloads_total{source,outcome}           counter  .nupkg bodies from the network
+//! rnuget_package_download_bytes_total{source}              counter
+//! rnuget_package_download_duration_seconds{source}         histogram
+//! ```
+//!
+//! `status` is the HTTP status code, or the error kind (`network`, `timeout`, ...) when no
+//! status arrived; `source` is the source URL without credentials.
+//!
+//! TODO(resilience): retries, breaker state and failures by host, rate-limit waits and tokens by
+//! source are added when the resilience layer (retry, breakers, limiters) lands.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::{Error, ErrorKind, Result};
+
+/// Buckets of request durations, in seconds: loopback to slow feeds.
+const REQUEST_BUCKETS: &[f64] = &[
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 100.0,
+];
+
+/// Buckets of package download durations, in seconds.
+const DOWNLOAD_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0];
+
+/// A cache tier, as a metric label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// The memory LRU.
+    Memory,
+    /// The disk cache.
+    Disk,
+}
+
+impl Tier {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Memory => "memory",
+            Tier::Disk => "disk",
+        }
+    }
+}
+
+/// What one HTTP request did, as the metrics record it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestRecord<'a> {
+    /// `GET`.
+    pub method: &'a str,
+    /// The source URL without credentials, or `""` when unknown.
+    pub source: &'a str,
+    /// The status code, or `None` when no response arrived.
+    pub status: Option<u16>,
+    /// The error kind when the request failed.
+    pub error: Option<ErrorKind>,
+    /// From sending to the end of the body.
+    pub duration: Duration,
+    /// Whether the body was a package (a download).
+    pub package: bool,
+    /// Body bytes received (after decompression).
+    pub bytes: u64,
+}
+
+/// rnuget's Prometheus metrics. Every method takes `&self` and may be called from many threads.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    http_requests: IntCounterVec,
+    http_duration: HistogramVec,
+    cache_hits: IntCounterVec,
+    cache_misses: IntCounterVec,
+    cache_bytes: IntGaugeVec,
+    downloads: IntCounterVec,
+    download_bytes: IntCounterVec,
+    download_duration: HistogramVec,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Metrics in a registry of their own ([`Metrics::registry`]).
+    pub fn new() -> Metrics {
+        // Registering fresh metrics in a fresh registry cannot collide.
+        Metrics::register(Registry::new()).unwrap_or_else(|_| unreachable!("fresh registry"))
+    }
+
+    /// Metrics registered in `registry` (a caller's own, shared with its other metrics). Fails
+    /// when the registry already holds metrics of the same names.
+    pub fn register(registry: Registry) -> Result<Metrics> {
+        let metrics = Metrics {
+            http_requests: counter(
+                "rnuget_http_requests_total",
+                "HTTP requests sent, by method, status (or error kind) and source.",
+                &["method", "status", "source"],
+            )?,
+            http_duration: histogram(
+                "rnuget_http_request_duration_seconds",
+                "HTTP request duration, headers and body, by method and source.",
+                &["method", "source"],
+                REQUEST_BUCKETS,
+            )?,
+            cache_hits: counter(
+                "rnuget_cache_hits_total",
+                "Cache lookups answered, by tier.",
+                &["tier"],
+            )?,
+            cache_misses: counter(
+                "rnuget_cache_misses_total",
+                "Cache lookups not answered, by tier.",
+                &["tier"],
+            )?,
+            cache_bytes: gauge(
+                "rnuget_cache_bytes",
+                "Bytes held by a cache tier (disk: counted when it has a byte cap).",
+                &["tier"],
+            )?,
+            downloads: counter(
+                "rnuget_package_downloads_total",
+                "Package bodies fetched from a feed, by source and outcome (ok, error).",
+                &["source", "outcome"],
+            )?,
+            download_bytes: counter(
+                "rnuget_package_download_bytes_total",
+                "Package bytes fetched from a feed, by source.",
+                &["source"],
+            )?,
+            download_duration: histogram(
+                "rnuget_package_download_duration_seconds",
+                "Package download duration, by source.",
+                &["source"],
+                DOWNLOAD_BUCKETS,
+            )?,
+            registry,
+        };
+        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+            Box::new(metrics.http_requests.clone()),
+            Box::new(metrics.http_duration.clone()),
+            Box::new(metrics.cache_hits.clone()),
+            Box::new(metrics.cache_misses.clone()),
+            Box::new(metrics.cache_bytes.clone()),
+            Box::new(metrics.downloads.clone()),
+            Box::new(metrics.download_bytes.clone()),
+            Box::new(metrics.download_duration.clone()),
+        ];
+        for collector in collectors {
+            metrics
+                .registry
+                .register(collector)
+                .map_err(prometheus_error)?;
+        }
+        Ok(metrics)
+    }
+
+    /// The registry the metrics are in.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The registry's metrics in Prometheus' text exposition format (version 0.0.4).
+    pub fn text(&self) -> Result<String> {
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .map_err(prometheus_error)?;
+        String::from_utf8(out).map_err(|_| Error::new(ErrorKind::Io, "metrics text is not UTF-8"))
+    }
+
+    /// Records one HTTP request (and, for a package body, one download).
+    pub fn record_request(&self, request: &RequestRecord<'_>) {
+        let status = match (request.status, request.error) {
+            (Some(code), _) => status_label(code),
+            (None, Some(kind)) => kind_label(kind),
+            (None, None) => "unknown",
+        };
+        let seconds = request.duration.as_secs_f64();
+        self.http_requests
+            .with_label_values(&[request.method, status, request.source])
+            .inc();
+        self.http_duration
+            .with_label_values(&[request.method, request.source])
+            .observe(seconds);
+        if request.package {
+            let outcome = if request.error.is_none() {
+                "ok"
+            } else {
+                "error"
+            };
+            self.downloads
+                .with_label_values(&[request.source, outcome])
+                .inc();
+            if request.bytes > 0 {
+                self.download_bytes
+                    .with_label_values(&[request.source])
+                    .inc_by(request.bytes);
+            }
+            self.download_duration
+                .with_label_values(&[request.source])
+                .observe(seconds);
+        }
+    }
+
+    /// Records a lookup answered by `tier`.
+    pub fn cache_hit(&self, tier: Tier) {
+        self.cache_hits.with_label_values(&[tier.as_str()]).inc();
+    }
+
+    /// Records a lookup `tier` could not answer.
+    pub fn cache_miss(&self, tier: Tier) {
+        self.cache_misses.with_label_values(&[tier.as_str()]).inc();
+    }
+
+    /// Sets the bytes `tier` holds now.
+    pub fn set_cache_bytes(&self, tier: Tier, bytes: u64) {
+        let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+        self.cache_bytes
+            .with_label_values(&[tier.as_str()])
+            .set(bytes);
+    }
+}
+
+/// A status code as a label, from a table made once, so that recording allocates nothing.
+fn status_label(code: u16) -> &'static str {
+    static TABLE: OnceLock<Vec<String>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| (100..600).map(|c: u16| c.to_string()).collect());
+    match code {
+        100..=599 => &table[usize::from(code - 100)],
+        _ => "other",
+    }
+}
+
+/// An error kind as a label: one lowercase word.
+fn kind_label(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Network => "network",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::TooLarge => "too_large",
+        ErrorKind::Protocol => "protocol",
+        ErrorKind::InvalidArgument => "invalid_argument",
+        ErrorKind::Io => "io",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::HttpStatus => "http_status",
+        _ => "other",
+    }
+}
+
+fn counter(name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec> {
+    IntCounterVec::new(Opts::new(name, help), labels).map_err(prometheus_error)
+}
+
+fn gauge(name: &str, help: &str, labels: &[&str]) -> Result<IntGaugeVec> {
+    IntGaugeVec::new(Opts::new(name, help), labels).map_err(prometheus_error)
+}
+
+fn histogram(name: &str, help: &str, labels: &[&str], buckets: &[f64]) -> Result<HistogramVec> {
+    let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+    HistogramVec::new(opts, labels).map_err(prometheus_error)
+}
+
+fn prometheus_error(err: prometheus::Error) -> Error {
+    Error::new(ErrorKind::InvalidArgument, format!("metrics: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registry_takes_rnuget_metrics_once() {
+        let registry = Registry::new();
+        let metrics = Metrics::register(registry.clone()).unwrap();
+        metrics.cache_hit(Tier::Memory);
+        assert!(Metrics::register(registry.clone()).is_err());
+        let names: Vec<String> = registry
+            .gather()
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
+        assert!(
+            names.contains(&"rnuget_cache_hits_total".to_string()),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn requests_are_labelled_by_status_or_error_kind() {
+        let metrics = Metrics::new();
+        let mut record = RequestRecord {
+            method: "GET",
+            source: "http://127.0.0.1:1/index.json",
+            status: Some(200),
+            error: None,
+            duration: Duration::from_millis(3),
+            package: true,
+            bytes: 10,
+        };
+        metrics.record_request(&record);
+        record.status = None;
+        record.error = Some(ErrorKind::Timeout);
+        record.bytes = 0;
+        metrics.record_request(&record);
+        let text = metrics.text().unwrap();
+        let source = "source=\"http://127.0.0.1:1/index.json\"";
+        assert!(
+            text.contains(&format!(
+                "rnuget_http_requests_total{{method=\"GET\",{source},status=\"200\"}} 1"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("status=\"timeout\"} 1"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "rnuget_package_download_bytes_total{{{source}}} 10"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("outcome=\"error\""), "{text}");
+        assert_eq!((status_label(418), status_label(600)), ("418", "other"));
+    }
+}

@@ -1,0 +1,81 @@
+//! Observability beside the request flow: log setup, Prometheus metrics, health checks and W3C
+//! trace context. Everything here is off until a caller turns it on, and then cheap.
+//!
+//! ```text
+//! logging.rs  a fern setup helper (level, format, stderr or a file) and the log targets
+//! metrics.rs  Metrics: the Prometheus registry rnuget updates, text exposition
+//! health.rs   HealthChecker: sources, cache, overall status, JSON report
+//! trace.rs    TraceContext (traceparent, tracestate), Span and the SpanHook they go to
+//! ```
+//!
+//! One [`Observability`] (cheap to clone) is shared by a client's HTTP layer, cache and
+//! providers: with neither metrics nor a span hook, each instrumented spot costs one branch.
+
+pub mod health;
+pub mod logging;
+pub mod metrics;
+pub mod trace;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use health::{
+    CacheHealth, HealthChecker, HealthOptions, HealthReport, HealthStatus, SourceHealth,
+};
+pub use metrics::Metrics;
+pub use trace::{Outcome, Span, SpanHook, TraceContext};
+
+/// What a client reports to: its metrics and its span hook, both optional.
+#[derive(Clone, Default)]
+pub struct Observability {
+    /// Prometheus metrics to update; `None` (the default) updates none.
+    pub metrics: Option<Arc<Metrics>>,
+    /// Where finished operation spans go; `None` (the default) times nothing.
+    pub spans: Option<Arc<dyn SpanHook>>,
+}
+
+impl fmt::Debug for Observability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Observability")
+            .field("metrics", &self.metrics.is_some())
+            .field("spans", &self.spans.is_some())
+            .finish()
+    }
+}
+
+impl Observability {
+    /// Nothing observed.
+    pub fn new() -> Self {
+        Observability::default()
+    }
+
+    /// Metrics in a registry of their own, no span hook.
+    pub fn with_metrics() -> Self {
+        Observability {
+            metrics: Some(Arc::new(Metrics::new())),
+            spans: None,
+        }
+    }
+
+    /// Sets [`Observability::metrics`].
+    pub fn metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Sets [`Observability::spans`].
+    pub fn spans(mut self, hook: Arc<dyn SpanHook>) -> Self {
+        self.spans = Some(hook);
+        self
+    }
+
+    /// The metrics, if any.
+    pub fn metrics_ref(&self) -> Option<&Metrics> {
+        self.metrics.as_deref()
+    }
+
+    /// The span hook, if any.
+    pub fn span_hook(&self) -> Option<&dyn SpanHook> {
+        self.spans.as_deref()
+    }
+}

@@ -1,0 +1,297 @@
+//! W3C trace context: a caller's `traceparent` (and `tracestate`) carried by every request of
+//! a call with a fresh span id, and the [`Span`]s operations report to a [`SpanHook`].
+//!
+//! A call takes part in the caller's trace through its
+//! [`crate::cache::SourceCacheContext::with_trace`]. Each HTTP request then sends
+//! `traceparent: 00-<trace id>-<fresh span id>-<flags>` and the caller's `tracestate` as is.
+//! Operations (service index, metadata, versions, search, download, cache lookup) report a
+//! [`Span`] to the client's hook, parented by the caller's span.
+//!
+//! TODO(opentelemetry): an optional cargo feature bridging [`SpanHook`] to the `opentelemetry`
+//! API crate is not built yet.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+
+use super::Observability;
+use crate::{Error, ErrorKind, Result};
+
+/// Longest `tracestate` passed on (the W3C limit is 32 members of at most 256 characters).
+const MAX_TRACESTATE: usize = 512;
+
+/// A caller's trace context, parsed from W3C `traceparent` and `tracestate` headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceContext {
+    trace_id: String,
+    parent_id: String,
+    flags: u8,
+    tracestate: Option<String>,
+}
+
+impl TraceContext {
+    /// Parses `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`, lowercase, ids not all zero) and
+    /// keeps `tracestate` when it is printable ASCII of at most 512 characters. Later versions
+    /// than `00` are read by their first four fields, as the W3C text asks.
+    pub fn parse(traceparent: &str, tracestate: Option<&str>) -> Result<TraceContext> {
+        let bad = |why: &str| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("bad traceparent {:?}: {why}", shorten(traceparent)),
+            )
+        };
+        let text = traceparent.trim();
+        let fields: Vec<&str> = text.split('-').collect();
+        if fields.len() < 4 {
+            return Err(bad("expected version-traceid-parentid-flags"));
+        }
+        let (version, trace_id, parent_id, flags) = (fields[0], fields[1], fields[2], fields[3]);
+        if !is_hex(version, 2) || version == "ff" {
+            return Err(bad("the version is not two hex digits (or is ff)"));
+        }
+        if version == "00" && fields.len() != 4 {
+            return Err(bad("version 00 has exactly four fields"));
+        }
+        if !is_hex(trace_id, 32) || trace_id.bytes().all(|b| b == b'0') {
+            return Err(bad(
+                "the trace id is not 32 lowercase hex digits, not all zero",
+            ));
+        }
+        if !is_hex(parent_id, 16) || parent_id.bytes().all(|b| b == b'0') {
+            return Err(bad(
+                "the parent id is not 16 lowercase hex digits, not all zero",
+            ));
+        }
+        if !is_hex(flags, 2) {
+            return Err(bad("the flags are not two hex digits"));
+        }
+        let flags = u8::from_str_radix(flags, 16).map_err(|_| bad("bad flags"))?;
+        let tracestate = tracestate
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                if s.len() > MAX_TRACESTATE || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                    Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        "bad tracestate: printable ASCII of at most 512 characters expected",
+                    ))
+                } else {
+                    Ok(s.to_string())
+                }
+            })
+            .transpose()?;
+        Ok(TraceContext {
+            trace_id: trace_id.to_string(),
+            parent_id: parent_id.to_string(),
+            flags,
+            tracestate,
+        })
+    }
+
+    /// The 32 hex digits of the trace id.
+    pub fn trace_id(&self) -> &str {
+        &self.trace_id
+    }
+
+    /// The caller's span id (16 hex digits): the parent of every span of the call.
+    pub fn parent_id(&self) -> &str {
+        &self.parent_id
+    }
+
+    /// The trace flags (bit 0: sampled).
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    /// The caller's `tracestate`, passed on unchanged.
+    pub fn tracestate(&self) -> Option<&str> {
+        self.tracestate.as_deref()
+    }
+
+    /// The `traceparent` a request with span id `span_id` sends.
+    pub fn traceparent_for(&self, span_id: &str) -> String {
+        format!("00-{}-{span_id}-{:02x}", self.trace_id, self.flags)
+    }
+}
+
+/// A fresh span id: 16 lowercase hex digits, never all zero, different on every call.
+pub fn new_span_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut hasher = Sha256::new();
+    hasher.update(nanos.to_le_bytes());
+    hasher.update(count.to_le_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    let digest = hasher.finalize();
+    let mut id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    if id.bytes().all(|b| b == b'0') {
+        id.replace_range(15..16, "1");
+    }
+    id
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It answered.
+    Ok,
+    /// The feed does not have what was asked for.
+    NotFound,
+    /// It failed with an error of this kind.
+    Error(ErrorKind),
+}
+
+impl Outcome {
+    /// The outcome of `result`.
+    pub fn of<T>(result: &Result<T>) -> Outcome {
+        match result {
+            Ok(_) => Outcome::Ok,
+            Err(err) if err.is_not_found() => Outcome::NotFound,
+            Err(err) => Outcome::Error(err.kind()),
+        }
+    }
+
+    /// `ok`, `not found`, or the error kind's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::NotFound => "not found",
+            Outcome::Error(kind) => kind.as_str(),
+        }
+    }
+}
+
+/// One finished operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// `service_index`, `metadata`, `versions`, `search`, `autocomplete`, `download` or
+    /// `cache_lookup`.
+    pub name: &'static str,
+    /// This span's id (16 hex digits).
+    pub span_id: String,
+    /// The caller's trace id, when the call carried a trace context.
+    pub trace_id: Option<String>,
+    /// The caller's span id, when the call carried a trace context.
+    pub parent_id: Option<String>,
+    /// How long it took.
+    pub duration: Duration,
+    /// What it was about (`source`, `id`, `version`, `key`, `tier`, ...), no credentials.
+    pub attributes: Vec<(&'static str, String)>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// Receives finished spans. Called on the thread that ran the operation; keep it quick.
+pub trait SpanHook: Send + Sync {
+    /// One operation finished.
+    fn on_span(&self, span: &Span);
+}
+
+impl<F: Fn(&Span) + Send + Sync> SpanHook for F {
+    fn on_span(&self, span: &Span) {
+        self(span)
+    }
+}
+
+/// A span being timed; [`Timer::finish`] reports it. Without a hook it holds nothing.
+#[derive(Debug)]
+pub struct Timer {
+    started: Option<Instant>,
+    name: &'static str,
+}
+
+impl Timer {
+    /// Starts timing `name` when `observability` has a span hook.
+    pub fn start(observability: &Observability, name: &'static str) -> Timer {
+        Timer {
+            started: observability.spans.as_ref().map(|_| Instant::now()),
+            name,
+        }
+    }
+
+    /// Reports the span with `attributes` (built only when there is a hook) and the outcome of
+    /// `result`, then hands `result` back.
+    pub fn finish<T>(
+        self,
+        observability: &Observability,
+        trace: Option<&TraceContext>,
+        attributes: impl FnOnce() -> Vec<(&'static str, String)>,
+        result: Result<T>,
+    ) -> Result<T> {
+        if let (Some(started), Some(hook)) = (self.started, observability.span_hook()) {
+            hook.on_span(&Span {
+                name: self.name,
+                span_id: new_span_id(),
+                trace_id: trace.map(|t| t.trace_id().to_string()),
+                parent_id: trace.map(|t| t.parent_id().to_string()),
+                duration: started.elapsed(),
+                attributes: attributes(),
+                outcome: Outcome::of(&result),
+            });
+        }
+        result
+    }
+}
+
+fn is_hex(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn shorten(text: &str) -> String {
+    text.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    #[test]
+    fn a_w3c_traceparent_parses_and_children_keep_the_trace() {
+        let trace = TraceContext::parse(PARENT, Some("congo=t61rcWkgMzE")).unwrap();
+        assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(trace.parent_id(), "00f067aa0ba902b7");
+        assert_eq!(trace.flags(), 1);
+        assert_eq!(trace.tracestate(), Some("congo=t61rcWkgMzE"));
+        let child = trace.traceparent_for("b7ad6b7169203331");
+        assert_eq!(
+            child,
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01"
+        );
+        // A later version may add fields; the first four are read.
+        let later = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what";
+        assert!(TraceContext::parse(later, None).is_ok());
+    }
+
+    #[test]
+    fn bad_traceparents_are_invalid_arguments() {
+        for bad in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+        ] {
+            let err = TraceContext::parse(bad, None).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}");
+        }
+        let err = TraceContext::parse(PARENT, Some("a=\u{1}")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn span_ids_are_fresh_hex() {
+        let a = new_span_id();
+        let b = new_span_id();
+        assert_ne!(a, b);
+        assert!(is_hex(&a, 16) && is_hex(&b, 16), "{a} {b}");
+    }
+}

@@ -1,0 +1,356 @@
+//! Observability on loopback feeds: one run against the demo feed (with a password in its URL
+//! and an API key header) and a source that always fails, then the log lines, the metrics text,
+//! the spans, the health report and the `traceparent` headers the feed received.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rnuget::cache::{CacheOptions, DiskOptions};
+use rnuget::client::{Client, ClientOptions};
+use rnuget::demo::DemoFeed;
+use rnuget::demo::server::{LoopbackServer, Response};
+use rnuget::http::HttpOptions;
+use rnuget::observability::{Metrics, Observability, Outcome, Span, TraceContext};
+use rnuget::protocol::{MetadataOptions, SearchQuery};
+use rnuget::version::NuGetVersion;
+
+use crate::support::logs::{capture_logs, lines};
+
+const PASSWORD: &str = "pw-Obs3rvS3cret";
+const API_KEY: &str = "key-Obs3rvS3cret";
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CALLER_SPAN: &str = "00f067aa0ba902b7";
+
+struct Dir(PathBuf);
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What one run left behind.
+struct Run {
+    feed: DemoFeed,
+    failing: LoopbackServer,
+    client: Client,
+    spans: Arc<Mutex<Vec<Span>>>,
+    _dir: Dir,
+}
+
+fn with_password(url: &str) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    format!("http://alice:{PASSWORD}@{rest}")
+}
+
+/// Versions, metadata (network, memory, disk), search and two downloads, all under one traced
+/// context, against the demo feed and a source answering 500 (ignored as a failed source).
+fn run(name: &str) -> Run {
+    capture_logs();
+    let dir = std::env::temp_dir().join(format!("rnuget-obs-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let feed = DemoFeed::start().unwrap();
+    let failing = LoopbackServer::start(|_| Response::new(500, "down")).unwrap();
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&spans);
+    let observability = Observability::with_metrics()
+        .spans(Arc::new(move |span: &Span| sink.lock().push(span.clone())));
+    let http = HttpOptions {
+        extra_headers: vec![("X-NuGet-ApiKey".into(), API_KEY.into())],
+        ..HttpOptions::default()
+    };
+    let cache = CacheOptions {
+        disk: Some(DiskOptions {
+            root: Some(dir.clone()),
+            max_bytes: Some(1 << 30),
+        }),
+        ..CacheOptions::default()
+    };
+    let options = ClientOptions::new()
+        .named_source("demo", &with_password(&feed.index_url()))
+        .named_source("down", &format!("{}/v3/index.json", failing.base_url()))
+        .http(http)
+        .cache(cache)
+        .ignore_failed_sources(true)
+        .observability(observability);
+    let client = Client::new(options).unwrap();
+    let traceparent = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
+    let trace = TraceContext::parse(&traceparent, Some("rnuget=test")).unwrap();
+    let context = client.new_context().with_trace(trace);
+    let version = NuGetVersion::parse("1.1.0").unwrap();
+
+    let versions = client.list_versions_with(&context, "Demo.Core").unwrap();
+    assert!(versions.contains(&version), "{versions:?}");
+    let all = MetadataOptions::default();
+    let first = client
+        .get_metadata_with(&context, "Demo.Core", &all)
+        .unwrap();
+    let from_memory = client
+        .get_metadata_with(&context, "Demo.Core", &all)
+        .unwrap();
+    client.clear_cache(false).unwrap();
+    let from_disk = client
+        .get_metadata_with(&context, "Demo.Core", &all)
+        .unwrap();
+    assert_eq!(first, from_memory);
+    assert_eq!(first, from_disk);
+    let query = SearchQuery {
+        query: "demo".into(),
+        ..SearchQuery::default()
+    };
+    let answers = client.search_with(&context, &query);
+    assert!(answers[0].result.is_ok() && answers[1].result.is_err());
+    let package = client
+        .download_to_vec_with(&context, "Demo.Core", &version)
+        .unwrap();
+    assert!(package.value.starts_with(b"PK"));
+    let again = client
+        .download_to_vec_with(&context, "Demo.Core", &version)
+        .unwrap();
+    assert_eq!(package.value, again.value);
+    Run {
+        feed,
+        failing,
+        client,
+        spans,
+        _dir: Dir(dir),
+    }
+}
+
+/// Every sample of the metrics text: `name{labels}` -> value.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .filter_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            Some((name.to_string(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+fn value(samples: &BTreeMap<String, f64>, name: &str, labels: &[&str]) -> f64 {
+    samples
+        .iter()
+        .filter(|(key, _)| {
+            key.split('{').next() == Some(name) && labels.iter().all(|l| key.contains(l))
+        })
+        .map(|(_, v)| *v)
+        .sum()
+}
+
+#[test]
+fn every_metric_moves_and_counts_what_happened() {
+    let run = run("metrics");
+    let text = run.client.metrics_text().unwrap();
+    let samples = samples(&text);
+    // Data-driven: every family the registry exposes has moved.
+    let families: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert!(families.len() >= 8, "{families:?}");
+    for family in &families {
+        let moved = samples
+            .iter()
+            .any(|(key, v)| key.starts_with(family) && *v > 0.0);
+        assert!(moved, "{family} never moved:\n{text}");
+    }
+    let demo = format!("source=\"{}\"", run.feed.index_url());
+    let down = format!("source=\"{}/v3/index.json\"", run.failing.base_url());
+    let requests = "rnuget_http_requests_total";
+    let ok = value(&samples, requests, &[&demo, "status=\"200\""]);
+    assert_eq!(ok as usize, run.feed.server().request_count(), "{text}");
+    let failed = value(&samples, requests, &[&down, "status=\"500\""]);
+    assert_eq!(failed as usize, run.failing.request_count(), "{text}");
+    let timed = value(
+        &samples,
+        "rnuget_http_request_duration_seconds_count",
+        &[&demo],
+    );
+    assert_eq!(timed, ok);
+    // Metadata: one network read, then memory, then (memory cleared) disk.
+    assert!(value(&samples, "rnuget_cache_hits_total", &["tier=\"memory\""]) >= 2.0);
+    assert!(value(&samples, "rnuget_cache_hits_total", &["tier=\"disk\""]) >= 1.0);
+    assert!(value(&samples, "rnuget_cache_misses_total", &["tier=\"disk\""]) >= 1.0);
+    assert!(value(&samples, "rnuget_cache_bytes", &["tier=\"disk\""]) > 0.0);
+    // One package body from the network; the second download came from the cache.
+    let downloads = value(
+        &samples,
+        "rnuget_package_downloads_total",
+        &[&demo, "outcome=\"ok\""],
+    );
+    assert_eq!(downloads, 1.0, "{text}");
+    let version = NuGetVersion::parse("1.1.0").unwrap();
+    let size = run
+        .feed
+        .package_bytes("Demo.Core", "1.1.0")
+        .unwrap()
+        .unwrap()
+        .len();
+    let bytes = value(&samples, "rnuget_package_download_bytes_total", &[&demo]);
+    assert_eq!(bytes as usize, size);
+    assert!(!version.is_prerelease());
+    assert!(
+        !text.contains(PASSWORD) && !text.contains("alice"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_request_of_a_traced_call_carries_the_callers_trace_with_a_fresh_span() {
+    let run = run("trace");
+    let requests = run.feed.server().requests();
+    assert!(requests.len() >= 5, "{}", requests.len());
+    let mut span_ids = HashSet::new();
+    for request in &requests {
+        let header = request.header("traceparent").expect("traceparent sent");
+        let fields: Vec<&str> = header.split('-').collect();
+        assert_eq!(fields.len(), 4, "{header}");
+        assert_eq!((fields[0], fields[1], fields[3]), ("00", TRACE_ID, "01"));
+        assert_ne!(fields[2], CALLER_SPAN);
+        assert!(
+            span_ids.insert(fields[2].to_string()),
+            "span id reused: {header}"
+        );
+        assert_eq!(request.header("tracestate"), Some("rnuget=test"));
+    }
+    let spans = run.spans.lock().clone();
+    let names: HashSet<&str> = spans.iter().map(|s| s.name).collect();
+    for name in [
+        "service_index",
+        "versions",
+        "metadata",
+        "search",
+        "download",
+        "cache_lookup",
+    ] {
+        assert!(names.contains(name), "no {name} span in {names:?}");
+    }
+    assert!(
+        spans
+            .iter()
+            .all(|s| s.trace_id.as_deref() == Some(TRACE_ID))
+    );
+    assert!(
+        spans
+            .iter()
+            .all(|s| s.parent_id.as_deref() == Some(CALLER_SPAN))
+    );
+    let search_down = spans
+        .iter()
+        .find(|s| s.name == "search" && s.attributes.contains(&("source", "down".to_string())))
+        .expect("a search span for the failing source");
+    assert_eq!(
+        search_down.outcome,
+        Outcome::Error(rnuget::ErrorKind::HttpStatus)
+    );
+    let hits = spans
+        .iter()
+        .filter(|s| s.name == "cache_lookup" && s.attributes.contains(&("hit", "true".into())))
+        .count();
+    assert!(hits >= 3, "{hits}");
+    // A context without a trace sends none.
+    run.feed.server().clear_requests();
+    run.client.clear_cache(false).unwrap();
+    let plain = run.client.new_context().no_cache(true);
+    run.client.list_versions_with(&plain, "Demo.Core").unwrap();
+    let untraced = run.feed.server().requests();
+    assert!(!untraced.is_empty());
+    assert!(untraced.iter().all(|r| r.header("traceparent").is_none()));
+}
+
+#[test]
+fn health_reports_each_source_the_cache_and_the_worst_overall() {
+    let run = run("health");
+    let report = run.client.health();
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["status"], "unhealthy", "{json}");
+    assert_eq!(json["sources"][0]["name"], "demo");
+    assert_eq!(json["sources"][0]["status"], "healthy", "{json}");
+    assert_eq!(json["sources"][0]["url"], run.feed.index_url());
+    assert_eq!(json["sources"][1]["status"], "unhealthy");
+    assert_eq!(json["sources"][1]["http_status"], 500);
+    assert_eq!(json["cache"]["status"], "healthy");
+    assert!(json["cache"]["disk_bytes"].as_u64().unwrap() > 0, "{json}");
+    assert_eq!(json["cache"]["disk_max_bytes"], 1u64 << 30);
+    assert!(!report.to_json().contains(PASSWORD));
+    // A second check within the reuse time sends nothing.
+    let before = run.feed.server().request_count();
+    let again = run.client.health();
+    assert!(again.sources.iter().all(|s| s.cached));
+    assert_eq!(run.feed.server().request_count(), before);
+}
+
+#[test]
+fn no_log_line_of_a_full_run_holds_a_secret_and_routine_work_stays_below_info() {
+    let run = run("logs");
+    let authorization = run.feed.server().requests()[0]
+        .header("Authorization")
+        .map(str::to_string)
+        .expect("the demo feed got credentials");
+    let basic = authorization.trim_start_matches("Basic ").to_string();
+    let lines = lines();
+    let http_lines = lines
+        .iter()
+        .filter(|l| l.starts_with("DEBUG rnuget::http GET ") && l.contains(&run.feed.base_url()))
+        .count();
+    assert!(
+        http_lines >= run.feed.server().request_count(),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("DEBUG rnuget::cache memory hit"))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("DEBUG rnuget::cache disk hit"))
+    );
+    // The failing source, ignored, is a fault the library healed: a warning.
+    let down = run.failing.base_url();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("WARN rnuget::client") && l.contains("'down'")),
+        "{down}"
+    );
+    for line in &lines {
+        for secret in [PASSWORD, API_KEY, basic.as_str(), "Authorization", "alice"] {
+            assert!(!line.contains(secret), "{secret} shows in {line}");
+        }
+        assert!(
+            !line.starts_with("INFO ") && !line.starts_with("ERROR "),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_callers_registry_takes_the_metrics() {
+    let registry = prometheus::Registry::new();
+    let metrics = Arc::new(Metrics::register(registry.clone()).unwrap());
+    let feed = DemoFeed::start().unwrap();
+    let options = ClientOptions::new()
+        .source(&feed.index_url())
+        .observability(Observability::new().metrics(metrics));
+    let client = Client::new(options).unwrap();
+    client.list_versions("Demo.Core").unwrap();
+    let families = registry.gather();
+    let requests = families
+        .iter()
+        .find(|f| f.name() == "rnuget_http_requests_total")
+        .unwrap();
+    let total: f64 = requests
+        .get_metric()
+        .iter()
+        .map(|m| m.get_counter().get_value())
+        .sum();
+    assert_eq!(total as usize, feed.server().request_count());
+    // Without metrics the text is empty.
+    let plain = Client::for_sources(&[feed.index_url()]).unwrap();
+    assert_eq!(plain.metrics_text().unwrap(), "");
+}

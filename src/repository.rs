@@ -92,6 +92,9 @@ impl SourceRepository {
     }
 
     fn create_provider(&self) -> Result<Arc<dyn Provider>> {
+        // Before anything reads the URL: a password with an unencoded `#` or `?` would
+        // otherwise hide the `.json` that tells the protocol.
+        crate::http::check_user_info(&self.source_url).map_err(|err| self.own(err))?;
         if is_v3_service_index(&self.source_url) && !has_http_scheme(&self.source_url) {
             // `127.0.0.1:5000/v3/index.json`: without a scheme it is neither a URL nor a path.
             return Err(Error::new(

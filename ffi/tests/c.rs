@@ -40,7 +40,8 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The static library, built (or found fresh) by `cargo build -p rnuget-ffi --lib` once per run.
+/// The static library, built (or found fresh) by `cargo build -p rnuget-ffi --lib --tests` once
+/// per test run.
 ///
 /// Cargo does not build a package's library for its integration tests when the library is only a
 /// `staticlib`/`cdylib` (nothing links it), so `cargo test` alone would leave a missing or stale
@@ -71,7 +72,11 @@ fn cargo_build_command(profile_dir: &Path) -> Command {
     let mut command = Command::new(cargo);
     command
         .current_dir(workspace_root())
-        .args(["build", "-p", "rnuget-ffi", "--lib"]);
+        // `--tests` turns dev-dependencies on, as the `cargo test` running this test did, so that
+        // shared dependencies resolve to the same features and the build reuses its artifacts
+        // instead of compiling a second variant of the whole tree (checked: with `--lib` alone a
+        // clean `cargo test --workspace` compiled everything twice).
+        .args(["build", "-p", "rnuget-ffi", "--lib", "--tests"]);
     // Cargo gives this test the variables it sets for a crate (CARGO_MANIFEST_DIR, CARGO_PKG_*,
     // ...). Some build scripts (ring's) track those; a nested cargo that inherits them sees them
     // as changed and rebuilds, and the next plain `cargo build` rebuilds back.

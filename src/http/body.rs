@@ -5,6 +5,37 @@ use std::time::Instant;
 
 use flate2::read::{DeflateDecoder, ZlibDecoder};
 
+/// Checks a `Content-Encoding` before the body is read: one `gzip` or `deflate` (what rnuget
+/// asks for), or none. Stacked codings (`gzip, gzip`) and others (`br`) are refused with the
+/// reason: rnuget asked for neither, so the server broke the exchange, and decoding only the
+/// outer layer would hand on bytes that are still encoded.
+pub fn check_encoding(content_encoding: Option<&str>) -> Result<(), String> {
+    let Some(header) = content_encoding else {
+        return Ok(());
+    };
+    let codings: Vec<&str> = header
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .collect();
+    match codings.as_slice() {
+        [] => Ok(()),
+        [one]
+            if ["gzip", "x-gzip", "deflate"]
+                .iter()
+                .any(|k| one.eq_ignore_ascii_case(k)) =>
+        {
+            Ok(())
+        }
+        [_] => Err(format!(
+            "unsupported Content-Encoding {header:?} (rnuget accepts gzip and deflate)"
+        )),
+        _ => Err(format!(
+            "stacked Content-Encoding {header:?} is not supported (one of gzip or deflate is)"
+        )),
+    }
+}
+
 /// Wraps a body reader so that a `Content-Encoding: deflate` body comes out decoded.
 ///
 /// HTTP's "deflate" is meant to be zlib-wrapped (RFC 9110), but some servers send a raw deflate
@@ -101,6 +132,29 @@ mod tests {
         assert_eq!(decode(&raw.finish().unwrap(), Some("Deflate")), text);
         assert_eq!(decode(&text, None), text);
         assert_eq!(decode(&text, Some("identity")), text);
+    }
+
+    #[test]
+    fn one_known_encoding_passes_stacked_or_unknown_ones_do_not() {
+        for ok in [
+            None,
+            Some("gzip"),
+            Some("Deflate"),
+            Some("identity"),
+            Some("gzip, identity"),
+        ] {
+            assert_eq!(check_encoding(ok), Ok(()), "{ok:?}");
+        }
+        let stacked = check_encoding(Some("gzip, gzip")).unwrap_err();
+        assert!(
+            stacked.contains("stacked Content-Encoding \"gzip, gzip\""),
+            "{stacked}"
+        );
+        let unknown = check_encoding(Some("br")).unwrap_err();
+        assert!(
+            unknown.contains("unsupported Content-Encoding \"br\""),
+            "{unknown}"
+        );
     }
 
     #[test]

@@ -215,6 +215,11 @@ impl HttpClient {
             return Err(errors::too_large(cap, &shown));
         }
         let encoding = header(&opened.response, "content-encoding");
+        body::check_encoding(encoding.as_deref()).map_err(|message| {
+            Error::new(ErrorKind::Protocol, message)
+                .with_url(&shown)
+                .with_status(opened.status)
+        })?;
         let raw = opened.response.into_body().into_reader();
         let mut reader = body::decoded(raw, encoding.as_deref())
             .map_err(|e| errors::from_io(e, &shown, &deadlines))?;
@@ -256,6 +261,11 @@ impl HttpClient {
             purpose,
             session_id,
         } = request;
+        url::check_user_info(url)?;
+        if !url::is_http_url(url) {
+            let message = "only http:// and https:// URLs can be fetched";
+            return Err(Error::new(ErrorKind::InvalidArgument, message).with_url(url));
+        }
         let started = Instant::now();
         let limit = self.header_deadline(purpose);
         let deadline = started + limit;
@@ -301,6 +311,13 @@ impl HttpClient {
             let next = url::resolve(&current, location.as_deref().unwrap_or_default());
             debug!(target: "rnuget::http", "GET {} {status} -> {} {ms} ms", url::loggable(&current), url::loggable(&next));
             drain(response);
+            if !url::is_http_url(&next) {
+                // Only http and https are followed; anything else is the server's fault.
+                let message = "redirected to a URL that is not http:// or https://";
+                return Err(Error::new(ErrorKind::Protocol, message)
+                    .with_url(&url::loggable(&next))
+                    .with_status(status));
+            }
             redirects += 1;
             if redirects > self.options.max_redirects {
                 return Err(Error::new(

@@ -192,6 +192,30 @@ fn gzip_and_deflate_bodies_are_decoded() {
 }
 
 #[test]
+fn stacked_encodings_are_refused_naming_them() {
+    let json = br#"{"versions":["1.0.0"]}"#;
+    let gzip_once = |bytes: &[u8]| {
+        let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
+        gzip.write_all(bytes).unwrap();
+        gzip.finish().unwrap()
+    };
+    let twice = gzip_once(&gzip_once(json));
+    let server = LoopbackServer::start(move |_| {
+        Response::json(twice.clone()).with_header("Content-Encoding", "gzip, gzip")
+    })
+    .unwrap();
+    let err = client().get_bytes(&server.base_url()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(
+        err.message()
+            .contains("stacked Content-Encoding \"gzip, gzip\""),
+        "{err}"
+    );
+    assert_eq!(err.url(), Some(server.base_url().as_str()));
+    assert_eq!(err.status(), Some(200));
+}
+
+#[test]
 fn downloads_stream_under_the_package_cap() {
     let server = LoopbackServer::start(|_| Response::new(200, vec![7u8; 300_000])).unwrap();
     let mut out = Vec::new();
@@ -300,6 +324,26 @@ fn errors_never_show_credentials() {
     assert_eq!(
         err.url(),
         Some(format!("http://127.0.0.1:{port}/index.json").as_str())
+    );
+}
+
+#[test]
+fn only_http_and_https_are_fetched_or_followed() {
+    let server = LoopbackServer::start(|_| {
+        Response::new(302, "").with_header("Location", "file:///etc/passwd")
+    })
+    .unwrap();
+    let err = client().get_bytes(&server.base_url()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.url(), Some("file:///etc/passwd"));
+    assert_eq!(err.status(), Some(302));
+    assert_eq!(server.request_count(), 1);
+
+    let err = client().get_bytes("file:///etc/passwd").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid argument: only http:// and https:// URLs can be fetched [url: file:///etc/passwd]"
     );
 }
 

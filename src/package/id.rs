@@ -1,5 +1,6 @@
 //! Package id rules, as NuGet applies them when a package is created.
 
+use crate::error::quoted_input;
 use crate::{Error, ErrorKind, Result};
 
 /// The longest package id NuGet accepts.
@@ -42,7 +43,7 @@ pub fn validate_id(id: &str) -> Result<()> {
     };
     Err(Error::new(
         ErrorKind::InvalidArgument,
-        format!("{id:?} is not a valid package id: {reason}"),
+        format!("{} is not a valid package id: {reason}", quoted_input(id)),
     ))
 }
 

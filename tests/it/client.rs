@@ -1,6 +1,8 @@
 //! The client over many sources, against demo feeds and failing servers on loopback, and the
 //! `rnuget` binary end to end.
 
+mod credentials;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex};

@@ -259,6 +259,7 @@ impl V3Provider {
 
     /// A GET into memory, with the source's credentials where they belong.
     fn get(&self, context: &SourceCacheContext, url: &str) -> Result<Vec<u8>> {
+        self.check_feed_url(url)?;
         self.http
             .get_bytes_in_session(&self.authorized(url), context.session_id())
     }
@@ -269,8 +270,19 @@ impl V3Provider {
         url: &str,
         writer: &mut dyn Write,
     ) -> Result<u64> {
+        self.check_feed_url(url)?;
         self.http
             .download_to_in_session(&self.authorized(url), writer, context.session_id())
+    }
+
+    /// A URL the feed gave (every one but the source's) must be http or https: anything else
+    /// is a fault of the feed, not of the caller.
+    fn check_feed_url(&self, url: &str) -> Result<()> {
+        if url == self.raw_source_url || crate::http::is_http_url(url) {
+            return Ok(());
+        }
+        let message = "the feed gave a URL that is not http:// or https://";
+        Err(Error::new(ErrorKind::Protocol, message).with_url(url))
     }
 
     fn authorized<'a>(&self, url: &'a str) -> Cow<'a, str> {

@@ -47,6 +47,18 @@
 // detect a library built from a different header.
 #define RNUGET_ABI_VERSION 1
 
+// `rnuget_client_get_metadata` flag: include versions with a release label (`1.0.0-beta`).
+#define RNUGET_METADATA_INCLUDE_PRERELEASE 1
+
+// `rnuget_client_get_metadata` flag: include versions the feed marks unlisted.
+#define RNUGET_METADATA_INCLUDE_UNLISTED 2
+
+// `rnuget_client_search` flag: include prerelease versions.
+#define RNUGET_SEARCH_PRERELEASE 1
+
+// `rnuget_client_search` flag: include packages that need SemVer 2.0.0 (`semVerLevel=2.0.0`).
+#define RNUGET_SEARCH_SEMVER2 2
+
 // The result of a call. `RNUGET_OK` (0) is success; anything else is a failure whose details
 // (message with URL, HTTP status and source) are in `rnuget_last_error_*` on the same thread.
 //
@@ -106,6 +118,16 @@ typedef enum rnuget_version_comparison {
 // `rnuget_buffer_data` and `rnuget_buffer_len`; release it with `rnuget_buffer_free`.
 typedef struct rnuget_buffer rnuget_buffer;
 
+// A NuGet client over one or more package sources. Create it with `rnuget_client_new`, release
+// it with `rnuget_client_free`. Thread-safe: any number of threads may call it at once, and
+// they share its HTTP connections and service indexes.
+typedef struct rnuget_client rnuget_client;
+
+// Settings for `rnuget_client_new`: sources, timeouts, user agent. Create it with
+// `rnuget_client_options_new`, release it with `rnuget_client_options_free`. Setters lock it, so
+// any thread may use it at once.
+typedef struct rnuget_client_options rnuget_client_options;
+
 // A parsed NuGet version range, possibly floating. Create it with `rnuget_range_parse`, release
 // it with `rnuget_range_free`. Immutable: any thread may use it at once.
 typedef struct rnuget_range rnuget_range;
@@ -156,6 +178,181 @@ size_t rnuget_buffer_len(const struct rnuget_buffer *buffer);
 // Threads: must not race with another use of the same buffer; it does not touch the last error.
 void rnuget_buffer_free(struct rnuget_buffer *buffer);
 
+// Creates a client over `count` source URLs (V3 service indexes such as
+// `"https://api.nuget.org/v3/index.json"`), consulted in order, each named after its URL. With
+// `options` (may be NULL for the defaults), its sources come first and its settings apply.
+// Nothing is sent until the first call.
+//
+// Ownership: `*out` receives a new client; release it with `rnuget_client_free`. The URLs and
+// the options are copied: free the options whenever you like.
+// NULL: `out` NULL, or `sources` NULL with `count` > 0, or a NULL element gives
+// `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name.
+// Lifetime: `sources`, its strings and `options` are read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_new(const char *const *sources,
+                                     size_t count,
+                                     const struct rnuget_client_options *options,
+                                     struct rnuget_client **out);
+
+// Frees a client, closing its connections.
+//
+// Ownership: takes back ownership; `client` must not be used afterwards.
+// NULL: `client` may be NULL; nothing happens.
+// Lifetime: `client` must come from `rnuget_client_new` and not have been freed before.
+// Threads: must not race with another call on the same client (wait for every thread using
+// it first); it does not touch the last error.
+void rnuget_client_free(struct rnuget_client *client);
+
+// Writes every version of package `id` that any source lists, ascending, each once, into
+// `*out_json` as a JSON array of normalized version strings:
+//
+//     ["1.0.0", "1.1.0", "2.0.0-beta.1", "2.0.0"]
+//
+// An id no source knows gives `[]`. A failing source fails the call (`RNUGET_ERR_NETWORK`,
+// `RNUGET_ERR_HTTP_STATUS`, ...) unless the client ignores failed sources.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for an empty id; see the last error for the URL.
+// Lifetime: `client` must be live during the call; `id` is read during the call only.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_list_versions(const struct rnuget_client *client,
+                                               const char *id,
+                                               char **out_json);
+
+// Writes the version of package `id` that NuGet would pick for `range` (`"[1.0, 2.0)"`,
+// `"1.*"`, ...) among the versions any source lists into `*out_version` as a new normalized
+// string, or sets it to NULL when no version fits (still `RNUGET_OK`).
+//
+// Ownership: a non-NULL `*out_version` is a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_version` is NULL.
+// Errors: `RNUGET_ERR_INVALID_RANGE`, `RNUGET_ERR_INVALID_ARGUMENT` (empty id), feed errors.
+// Lifetime: `client` must be live during the call; the strings are read during the call only.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_find_best_version(const struct rnuget_client *client,
+                                                   const char *id,
+                                                   const char *range,
+                                                   char **out_version);
+
+// Writes the metadata of the versions of package `id` that `flags` asks for
+// (`RNUGET_METADATA_INCLUDE_PRERELEASE`, `RNUGET_METADATA_INCLUDE_UNLISTED`, or 0 for listed
+// stable versions only), from the first source that has the id, into `*out_json`: a JSON array
+// of package metadata objects (shape at `rnuget_client_get_version_metadata`), ascending by
+// version. An id no source has gives `[]`.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` (empty id, unknown flag bits), feed errors when no
+// source has the id and one failed.
+// Lifetime: `client` must be live during the call; `id` is read during the call only.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_get_metadata(const struct rnuget_client *client,
+                                              const char *id,
+                                              uint32_t flags,
+                                              char **out_json);
+
+// Writes the metadata of one version of package `id` (listed or not), from the first source
+// that has it, into `*out_json` as a JSON object. Absent values are `null` or `[]`; `version` is
+// normalized, dependency `range`s are normalized ranges, `target_framework` a short folder
+// name, `severity` 0 (low) to 3 (critical). Example (one line in the real document):
+//
+//     {"id": "Demo.Logging", "version": "1.2.0", "title": "Demo Logging",
+//      "summary": null, "description": "Structured logging.", "authors": ["rnuget"],
+//      "owners": [], "tags": ["demo", "logging"], "license_url": null,
+//      "license_expression": "MIT", "project_url": "https://example.invalid/demo",
+//      "icon_url": null, "require_license_acceptance": false, "listed": true,
+//      "published": "2024-03-01T12:00:00+00:00",
+//      "dependency_groups": [{"target_framework": "netstandard2.0", "dependencies":
+//        [{"id": "Demo.Core", "range": "[1.1.0, 2.0.0)", "include": [], "exclude": []}]}],
+//      "deprecation": {"reasons": ["Legacy"], "message": "Use Demo.Logging2.",
+//        "alternate_package": {"id": "Demo.Logging2", "range": "[1.0.0, )"}},
+//      "vulnerabilities": [{"advisory_url": "https://example.invalid/a/1", "severity": 2}],
+//      "download_count": 2600,
+//      "package_content_url": "http://127.0.0.1:1/flat/demo.logging/1.2.0/demo.logging.1.2.0.nupkg"}
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Errors: `RNUGET_ERR_NOT_FOUND` when no source has that version (the message names the
+// sources asked), `RNUGET_ERR_INVALID_VERSION`, `RNUGET_ERR_INVALID_ARGUMENT`, feed errors.
+// Lifetime: `client` must be live during the call; the strings are read during the call only.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_get_version_metadata(const struct rnuget_client *client,
+                                                      const char *id,
+                                                      const char *version,
+                                                      char **out_json);
+
+// Searches every source at once for `query` (empty lists everything), skipping `skip` and
+// returning up to `take` results per source, with `flags` (`RNUGET_SEARCH_PRERELEASE`,
+// `RNUGET_SEARCH_SEMVER2`, as NuGet asks by default: pass both). Writes into `*out_json` a JSON
+// array with one object per source, in source order; a source that failed has `error` set
+// (its `status` is an `rnuget_status`) and no results:
+//
+//     [{"source": "https://feed.example/v3/index.json", "total_hits": 1, "error": null,
+//       "results": [{"id": "Demo.Core", "version": "2.0.0", "description": "Core types.",
+//         "summary": null, "title": "Demo Core", "authors": ["rnuget"], "owners": [],
+//         "tags": ["demo"], "icon_url": null, "project_url": null, "license_url": null,
+//         "total_downloads": 9850, "verified": false, "package_types": ["Dependency"],
+//         "versions": [{"version": "1.0.0", "downloads": 1200}]}]},
+//      {"source": "http://127.0.0.1:9/v3/index.json", "total_hits": 0, "results": [],
+//       "error": {"status": 200, "http_status": 0, "url": "http://127.0.0.1:9/v3/index.json",
+//         "message": "network error: ..."}}]
+//
+// The call fails only when every source failed; it then returns the first source's status.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for unknown flag bits, feed errors as said above.
+// Lifetime: `client` must be live during the call; `query` is read during the call only.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_search(const struct rnuget_client *client,
+                                        const char *query,
+                                        uint32_t skip,
+                                        uint32_t take,
+                                        uint32_t flags,
+                                        char **out_json);
+
+// Downloads the `.nupkg` of package `id` at `version` from the first source that has it to
+// `path`, streaming it, checking it is a whole, valid package and computing its SHA-512 as it
+// goes; the file appears at `path` only when all of that succeeded (an existing file is
+// replaced), and nothing is left there on failure. When `out_info_json` is not NULL it
+// receives a JSON object describing the download (`sha512` is base64, as in NuGet's
+// `.nupkg.sha512` files):
+//
+//     {"source": "https://feed.example/v3/index.json",
+//      "url": "https://feed.example/flat/demo.core/1.0.0/demo.core.1.0.0.nupkg",
+//      "bytes": 1234, "sha512": "q1w2...=="}
+//
+// Ownership: a non-NULL `*out_info_json` is a new string; release it with
+// `rnuget_string_free`. The file belongs to the caller.
+// NULL: `client`, `id`, `version` or `path` NULL gives `RNUGET_ERR_NULL_ARGUMENT`;
+// `out_info_json` may be NULL. On failure `*out_info_json` is NULL.
+// Errors: `RNUGET_ERR_NOT_FOUND`, `RNUGET_ERR_INVALID_PACKAGE` (the message names the package
+// and why), `RNUGET_ERR_IO` (the file), `RNUGET_ERR_TOO_LARGE`, `RNUGET_ERR_INVALID_VERSION`,
+// network and HTTP errors.
+// Lifetime: `client` must be live during the call; the strings are read during the call only.
+// Threads: callable from any thread, also at once on one client (with different paths).
+enum rnuget_status rnuget_client_download_to_file(const struct rnuget_client *client,
+                                                  const char *id,
+                                                  const char *version,
+                                                  const char *path,
+                                                  char **out_info_json);
+
+// Downloads the `.nupkg` of package `id` at `version` from the first source that has it into
+// memory, checked to be a whole, valid package, and hands it over as a buffer: read it with
+// `rnuget_buffer_data` and `rnuget_buffer_len`.
+//
+// Ownership: `*out` receives a new buffer; release it with `rnuget_buffer_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
+// Errors: as `rnuget_client_download_to_file`, without the file errors.
+// Lifetime: `client` must be live during the call; the strings are read during the call only;
+// the buffer outlives the client.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_download_to_buffer(const struct rnuget_client *client,
+                                                    const char *id,
+                                                    const char *version,
+                                                    struct rnuget_buffer **out);
+
 // Returns the message of the last error on this thread: what failed and why, with the URL
 // (credentials removed), the HTTP status and the source where there are any, e.g.
 // `"rnuget_client_get_version_metadata: not found: ... (HTTP 404) [url: http://...]"`.
@@ -193,6 +390,75 @@ const char *rnuget_last_error_url(void);
 // Lifetime: valid until the next rnuget call that returns an `rnuget_status` on this thread.
 // Threads: each thread has its own last error.
 const char *rnuget_last_error_source(void);
+
+// Creates client options with the defaults: no sources, a 10 s connect timeout, a 100 s request
+// timeout, a User-Agent naming rnuget and its version, failed sources not ignored.
+//
+// Ownership: `*out` receives a new object; release it with `rnuget_client_options_free` (a
+// client made from it keeps its own copy).
+// NULL: `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_new(struct rnuget_client_options **out);
+
+// Frees client options.
+//
+// Ownership: takes back ownership; `options` must not be used afterwards.
+// NULL: `options` may be NULL; nothing happens.
+// Lifetime: `options` must come from `rnuget_client_options_new` and not have been freed.
+// Threads: must not race with another use of the same object; it does not touch the last error.
+void rnuget_client_options_free(struct rnuget_client_options *options);
+
+// Adds a package source, consulted after the ones added before it. `url` is a V3 service index
+// (`https://api.nuget.org/v3/index.json`); `name`, used in messages and search results, may be
+// NULL to name the source after its URL (credentials removed).
+//
+// Ownership: `url` and `name` are copied.
+// NULL: `options` or `url` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; `name` may be NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for an empty `url`, `RNUGET_ERR_INVALID_UTF8`.
+// Lifetime: the strings are read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_add_source(struct rnuget_client_options *options,
+                                                    const char *url,
+                                                    const char *name);
+
+// Sets the deadline for a whole request (headers and body; for package downloads the
+// headers only) in milliseconds. Default 100000 (100 s).
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for 0.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_request_timeout_ms(struct rnuget_client_options *options,
+                                                                uint64_t milliseconds);
+
+// Sets the deadline for opening a connection (DNS, TCP, TLS) in milliseconds. Default 10000.
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for 0.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_connect_timeout_ms(struct rnuget_client_options *options,
+                                                                uint64_t milliseconds);
+
+// Sets the `User-Agent` header sent with every request. Default `rnuget/<version> (+...)`.
+//
+// Ownership: `user_agent` is copied.
+// NULL: `options` or `user_agent` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for an empty value or one with a control character
+// (it would break the header), `RNUGET_ERR_INVALID_UTF8`.
+// Lifetime: `user_agent` is read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_user_agent(struct rnuget_client_options *options,
+                                                        const char *user_agent);
+
+// Sets whether a source that fails is left out of version lists (with a warning) instead of
+// failing the call, as NuGet's `--ignore-failed-sources`: `ignore` non-zero for yes. Default no.
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_ignore_failed_sources(struct rnuget_client_options *options,
+                                                                   int ignore);
 
 // Parses `input` as a NuGet version range, floating ranges allowed
 // (`VersionRange.TryParse(s, allowFloating: true)`): `"1.0"` (at least 1.0), `"[1.0]"`,

@@ -158,10 +158,20 @@ impl fmt::Display for Error {
         if let Some(status) = self.status {
             write!(f, " (HTTP {status})")?;
         }
-        if let Some(url) = &self.url {
+        // A field is shown once: not when the message already says it, and a source named
+        // after its URL is not named again after that URL.
+        let url = self
+            .url
+            .as_deref()
+            .filter(|url| !self.message.contains(url));
+        if let Some(url) = url {
             write!(f, " [url: {url}]")?;
         }
-        if let Some(source) = &self.source_name {
+        let source = self.source_name.as_deref().filter(|source| {
+            let said = source.contains("://") && self.message.contains(*source);
+            self.url.as_deref() != Some(*source) && !said
+        });
+        if let Some(source) = source {
             write!(f, " [source: {source}]")?;
         }
         if self.attempts > 1 {
@@ -183,19 +193,66 @@ impl From<std::io::Error> for Error {
     }
 }
 
-/// Removes `user:password@` from a URL so that it can be shown and logged.
+/// Removes `user:password@` from a URL so that it can be shown and logged (the rule of
+/// [`user_info_span`], which hides rather than shows when in doubt).
 pub fn strip_credentials(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let authority_start = scheme_end + 3;
-    let rest = &url[authority_start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &url[..authority_start], &rest[at + 1..]),
+    match user_info_span(url) {
+        Some(span) => format!("{}{}", &url[..span.start], &url[span.at + 1..]),
         None => url.to_string(),
     }
 }
+
+/// Where the user info (`user:password`) of a URL lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserInfoSpan {
+    /// Byte offset of its first character, just after `://`.
+    pub start: usize,
+    /// Byte offset of the `@` that ends it.
+    pub at: usize,
+    /// True when it runs past the first `/`, `?` or `#` after `://`: a password with an
+    /// unencoded delimiter, which no URL parser reads the same way; such a URL is refused.
+    pub unencoded: bool,
+}
+
+/// The user info of `url`, by one rule shared by every place that shows or splits URLs.
+///
+/// By RFC 3986 the authority ends at the first `/`, `?` or `#`, and a password holding one of
+/// them unencoded (`http://alice:pa/ss@host/`) would read as host `alice` with the password in
+/// the path. People do write such URLs, so the rule leans to hiding: when an `@` comes later
+/// in the URL and the text between `://` and it holds a `:`, everything up to the last such
+/// `@` is user info. Otherwise the user info is what precedes the last `@` of the authority.
+pub fn user_info_span(url: &str) -> Option<UserInfoSpan> {
+    let start = url.find("://")? + 3;
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let hidden = rest
+        .rfind('@')
+        .filter(|&at| rest[..at].contains(':'))
+        .map(|at| UserInfoSpan {
+            start,
+            at: start + at,
+            unencoded: at > authority_end,
+        });
+    hidden.or_else(|| {
+        rest[..authority_end].rfind('@').map(|at| UserInfoSpan {
+            start,
+            at: start + at,
+            unencoded: false,
+        })
+    })
+}
+
+/// Caps a caller's input quoted in an error message: at most [`QUOTED_INPUT_CHARS`]
+/// characters, then `… (N bytes)`, so that a huge argument never makes a huge message.
+pub fn quoted_input(input: &str) -> String {
+    match input.char_indices().nth(QUOTED_INPUT_CHARS) {
+        None => format!("{input:?}"),
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &input[..cut], input.len()),
+    }
+}
+
+/// Most characters of an input [`quoted_input`] shows.
+pub const QUOTED_INPUT_CHARS: usize = 200;
 
 #[cfg(test)]
 mod tests {
@@ -209,6 +266,51 @@ mod tests {
         );
         assert_eq!(strip_credentials("http://h/a@b"), "http://h/a@b");
         assert_eq!(strip_credentials("not a url"), "not a url");
+        assert_eq!(strip_credentials("http://u@h/a@b"), "http://h/a@b");
+    }
+
+    #[test]
+    fn passwords_with_unencoded_delimiters_are_hidden() {
+        for password in ["pa/ss", "pa?ss", "pa#ss", "pa@ss", "p/a?s#s@x"] {
+            let url = format!("http://alice:{password}@127.0.0.1:9/ok/index.json");
+            assert_eq!(strip_credentials(&url), "http://127.0.0.1:9/ok/index.json");
+            let span = user_info_span(&url).unwrap();
+            assert_eq!(&url[span.start..span.at], format!("alice:{password}"));
+            assert_eq!(span.unencoded, password.contains(['/', '?', '#']), "{url}");
+        }
+        assert_eq!(user_info_span("http://h:1/a"), None);
+        assert_eq!(user_info_span("http://h/a@b"), None);
+    }
+
+    #[test]
+    fn errors_quote_at_most_a_few_hundred_bytes_of_a_huge_input() {
+        let huge = format!("1.0.0-{}!", "a".repeat(5_000_000));
+        let messages = [
+            crate::version::NuGetVersion::parse(&huge).unwrap_err(),
+            crate::version::VersionRange::parse(&huge).unwrap_err(),
+            crate::version::FloatRange::parse(&huge).unwrap_err(),
+            crate::framework::NuGetFramework::parse(&format!(".NETFramework,Version=v{huge}"))
+                .unwrap_err(),
+            crate::package::validate_id(&huge).unwrap_err(),
+        ]
+        .map(|err| err.to_string());
+        for message in messages {
+            // At most two quotes of 200 characters each, and the words around them.
+            let start: String = message.chars().take(300).collect();
+            assert!(message.len() < 1_000, "{} bytes: {start}", message.len());
+            assert!(
+                message.contains("… (5000007 bytes)") || message.contains("… (5000030 bytes)"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_input_is_capped() {
+        assert_eq!(quoted_input("1.0"), "\"1.0\"");
+        let long = "é".repeat(300);
+        let quoted = quoted_input(&long);
+        assert_eq!(quoted, format!("{:?}… (600 bytes)", "é".repeat(200)));
     }
 
     #[test]
@@ -221,6 +323,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "http status: GET failed (HTTP 503) [url: https://h/x] [source: corp] [after 3 attempts]"
+        );
+    }
+
+    #[test]
+    fn display_says_a_url_once() {
+        let url = "http://127.0.0.1:1/v3/index.json";
+        let named_after_its_url = Error::new(ErrorKind::Network, "connection refused")
+            .with_url(url)
+            .with_source(url);
+        assert_eq!(
+            named_after_its_url.to_string(),
+            format!("network error: connection refused [url: {url}]")
+        );
+        let said = Error::new(ErrorKind::Protocol, format!("no index at {url}"))
+            .with_url(url)
+            .with_source("corp");
+        assert_eq!(
+            said.to_string(),
+            format!("protocol error: no index at {url} [source: corp]")
         );
     }
 }

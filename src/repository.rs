@@ -86,26 +86,26 @@ impl SourceRepository {
         operation(provider.as_ref()).map_err(|err| self.own(err))
     }
 
-    /// Names this source in `err`. A "not found" for the source URL itself means the feed is
-    /// not there at all, which is a broken source, not a package it lacks: it becomes a
-    /// protocol error, so that it is reported instead of falling through to the next source
-    /// unseen (NuGet fails such a source too).
+    /// Names this source in `err`.
     fn own(&self, err: Error) -> Error {
-        let err = err.with_source(&self.name);
-        let source_url = self.display_url();
-        if !err.is_not_found() || err.url() != Some(source_url.trim()) {
-            return err;
-        }
-        Error::new(
-            ErrorKind::Protocol,
-            format!("the source has no service index: {}", err.message()),
-        )
-        .with_url(&source_url)
-        .with_status(err.status().unwrap_or(404))
-        .with_source(&self.name)
+        err.with_source(&self.name)
     }
 
     fn create_provider(&self) -> Result<Arc<dyn Provider>> {
+        // Before anything reads the URL: a password with an unencoded `#` or `?` would
+        // otherwise hide the `.json` that tells the protocol.
+        crate::http::check_user_info(&self.source_url).map_err(|err| self.own(err))?;
+        if is_v3_service_index(&self.source_url) && !has_http_scheme(&self.source_url) {
+            // `127.0.0.1:5000/v3/index.json`: without a scheme it is neither a URL nor a path.
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "not a URL: {} (a V3 source is an http:// or https:// service index URL)",
+                    self.display_url()
+                ),
+            )
+            .with_source(&self.name));
+        }
         if is_v3_service_index(&self.source_url) {
             log::debug!(
                 target: "rnuget::repository",
@@ -144,6 +144,15 @@ impl fmt::Debug for SourceRepository {
 }
 
 /// True when the URL's path (query and fragment aside) ends in `.json`.
+fn has_http_scheme(url: &str) -> bool {
+    let url = url.trim();
+    let starts = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    starts("http://") || starts("https://")
+}
+
 fn is_v3_service_index(url: &str) -> bool {
     let path = url.split(['?', '#']).next().unwrap_or("");
     path.len() >= 5 && path[path.len() - 5..].eq_ignore_ascii_case(".json")
@@ -236,6 +245,20 @@ mod tests {
         assert_eq!(err.source_name(), Some("old"));
         assert!(err.to_string().contains("source 'old'"), "{err}");
         assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_service_index_without_a_scheme_is_not_a_url() {
+        let repository = SourceRepository::new("x", "127.0.0.1:5000/v3/index.json", http());
+        let err = repository.provider().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(
+            err.message()
+                .starts_with("not a URL: 127.0.0.1:5000/v3/index.json"),
+            "{err}"
+        );
+        let https = SourceRepository::new("y", "HTTPS://h/v3/index.json", http());
+        assert!(https.provider().is_ok());
     }
 
     #[test]

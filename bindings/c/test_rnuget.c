@@ -3,10 +3,12 @@
  * per-thread last error, and (given a feed URL) the client against a loopback feed.
  *
  * Usage: test_rnuget FEED_INDEX_URL PACKAGE_ID PACKAGE_VERSION VERSIONS_JSON DOWNLOAD_PATH
- *   FEED_INDEX_URL   a V3 service index on loopback, started by ffi/tests/c.rs
- *   PACKAGE_ID       a package the feed has, PACKAGE_VERSION its latest version
- *   VERSIONS_JSON    every version of it, as rnuget_client_list_versions should answer
- *   DOWNLOAD_PATH    where to download that package; c.rs compares the bytes afterwards
+ *                    FAILING_INDEX_URL
+ *   FEED_INDEX_URL     a V3 service index on loopback, started by ffi/tests/c.rs
+ *   PACKAGE_ID         a package the feed has, PACKAGE_VERSION its latest version
+ *   VERSIONS_JSON      every version of it, as rnuget_client_list_versions should answer
+ *   DOWNLOAD_PATH      where to download that package; c.rs compares the bytes afterwards
+ *   FAILING_INDEX_URL  a loopback server that answers HTTP 500 to every request
  *
  * Exit status 0 when every check passed. Every object the tests get from rnuget is freed, so that
  * the run is clean under AddressSanitizer and Valgrind's leak check.
@@ -15,6 +17,7 @@
 #include "rnuget.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <threads.h>
 
@@ -393,10 +396,359 @@ static void test_success_clears_the_last_error(void) {
   rnuget_string_free(text);
 }
 
+/* ---- client: options, versions, metadata, search, downloads against the loopback feed ---- */
+
+static void test_client_options(void) {
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, NULL, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`url` is NULL");
+  CHECK_STATUS(rnuget_client_options_add_source(NULL, "http://127.0.0.1:9/v3/index.json", NULL),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_add_source(options, "", NULL), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_request_timeout_ms(options, 0),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_connect_timeout_ms(options, 0),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_request_timeout_ms(NULL, 1000),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_user_agent(options, "two\nlines"),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_user_agent(options, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_user_agent(options, "rnuget-c-tests/1.0"), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_ignore_failed_sources(options, 1), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_ignore_failed_sources(NULL, 1),
+               RNUGET_ERR_NULL_ARGUMENT);
+
+  /* Options without a source and no URLs: nothing to ask. */
+  rnuget_client *client = (rnuget_client *)&checks;
+  CHECK_STATUS(rnuget_client_new(NULL, 0, options, &client), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK(client == NULL);
+  CHECK_CONTAINS(rnuget_last_error_message(), "at least one package source");
+  CHECK_STATUS(rnuget_client_new(NULL, 0, NULL, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_new(NULL, 1, NULL, &client), RNUGET_ERR_NULL_ARGUMENT);
+  const char *const with_null[] = {"http://127.0.0.1:9/v3/index.json", NULL};
+  CHECK_STATUS(rnuget_client_new(with_null, 2, NULL, &client), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`sources[1]` is NULL");
+  const char *const empty[] = {""};
+  CHECK_STATUS(rnuget_client_new(empty, 1, NULL, &client), RNUGET_ERR_INVALID_ARGUMENT);
+
+  /* Two sources with one name cannot be told apart in results. */
+  CHECK_STATUS(rnuget_client_options_add_source(options, "http://127.0.0.1:9/a/index.json", "x"),
+               RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, "http://127.0.0.1:9/b/index.json", "x"),
+               RNUGET_OK);
+  CHECK_STATUS(rnuget_client_new(NULL, 0, options, &client), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK(client == NULL);
+  rnuget_client_options_free(options);
+  rnuget_client_options_free(NULL);
+  rnuget_client_free(NULL);
+}
+
+/* Every client function refuses a NULL client and NULL out-parameters. */
+static void test_client_null_arguments(void) {
+  char *json = (char *)"not reset";
+  CHECK_STATUS(rnuget_client_list_versions(NULL, "x", &json), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(json == NULL);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`client` is NULL");
+  CHECK_STATUS(rnuget_client_find_best_version(NULL, "x", "1.0", &json),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_get_metadata(NULL, "x", 0, &json), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_get_version_metadata(NULL, "x", "1.0", &json),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_search(NULL, "x", 0, 20, 0, &json), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_download_to_file(NULL, "x", "1.0", "/tmp/x", NULL),
+               RNUGET_ERR_NULL_ARGUMENT);
+  rnuget_buffer *buffer = (rnuget_buffer *)&checks;
+  CHECK_STATUS(rnuget_client_download_to_buffer(NULL, "x", "1.0", &buffer),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(buffer == NULL);
+}
+
+/* Reads a whole file; the caller frees the result. */
+static unsigned char *read_file(const char *path, size_t *len) {
+  FILE *file = fopen(path, "rb");
+  if (file == NULL) {
+    return NULL;
+  }
+  size_t capacity = 1 << 16;
+  size_t used = 0;
+  unsigned char *data = malloc(capacity);
+  size_t got;
+  while (data != NULL && (got = fread(data + used, 1, capacity - used, file)) > 0) {
+    used += got;
+    if (used == capacity) {
+      capacity *= 2;
+      unsigned char *bigger = realloc(data, capacity);
+      if (bigger == NULL) {
+        free(data);
+        fclose(file);
+        return NULL;
+      }
+      data = bigger;
+    }
+  }
+  fclose(file);
+  *len = used;
+  return data;
+}
+
+static bool is_zip(const unsigned char *data, size_t len) {
+  return len > 4 && memcmp(data, "PK\x03\x04", 4) == 0;
+}
+
+struct feed {
+  const char *url;
+  const char *id;
+  const char *version;
+  const char *versions_json;
+  const char *download_path;
+  const char *failing_url;
+};
+
+static void test_versions_and_metadata(rnuget_client *client, const struct feed *feed) {
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_OK);
+  CHECK_STR(json, feed->versions_json);
+  rnuget_string_free(json);
+  json = NULL;
+  CHECK_STATUS(rnuget_client_list_versions(client, "No.Such.Package", &json), RNUGET_OK);
+  CHECK_STR(json, "[]");
+  rnuget_string_free(json);
+  json = (char *)"not reset";
+  CHECK_STATUS(rnuget_client_list_versions(client, "", &json), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK(json == NULL);
+  CHECK_STATUS(rnuget_client_list_versions(client, NULL, &json), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, NULL), RNUGET_ERR_NULL_ARGUMENT);
+
+  char exact[256];
+  snprintf(exact, sizeof exact, "[%s]", feed->version);
+  char *best = NULL;
+  CHECK_STATUS(rnuget_client_find_best_version(client, feed->id, exact, &best), RNUGET_OK);
+  CHECK_STR(best, feed->version);
+  rnuget_string_free(best);
+  best = (char *)"not reset";
+  CHECK_STATUS(rnuget_client_find_best_version(client, feed->id, "[999.0.0, )", &best),
+               RNUGET_OK);
+  CHECK(best == NULL);
+  CHECK_STATUS(rnuget_client_find_best_version(client, feed->id, "[1.0", &best),
+               RNUGET_ERR_INVALID_RANGE);
+
+  char id_field[256];
+  char version_field[256];
+  snprintf(id_field, sizeof id_field, "\"id\":\"%s\"", feed->id);
+  snprintf(version_field, sizeof version_field, "\"version\":\"%s\"", feed->version);
+  json = NULL;
+  CHECK_STATUS(rnuget_client_get_metadata(client, feed->id,
+                                          RNUGET_METADATA_INCLUDE_PRERELEASE |
+                                              RNUGET_METADATA_INCLUDE_UNLISTED,
+                                          &json),
+               RNUGET_OK);
+  CHECK(json != NULL && strncmp(json, "[{", 2) == 0);
+  CHECK_CONTAINS(json, id_field);
+  CHECK_CONTAINS(json, version_field);
+  CHECK_CONTAINS(json, "\"dependency_groups\":");
+  rnuget_string_free(json);
+  json = NULL;
+  CHECK_STATUS(rnuget_client_get_metadata(client, "No.Such.Package", 0, &json), RNUGET_OK);
+  CHECK_STR(json, "[]");
+  rnuget_string_free(json);
+  CHECK_STATUS(rnuget_client_get_metadata(client, feed->id, 4, &json),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`flags`");
+
+  json = NULL;
+  CHECK_STATUS(rnuget_client_get_version_metadata(client, feed->id, feed->version, &json),
+               RNUGET_OK);
+  CHECK(json != NULL && json[0] == '{');
+  CHECK_CONTAINS(json, id_field);
+  CHECK_CONTAINS(json, version_field);
+  rnuget_string_free(json);
+  json = (char *)"not reset";
+  CHECK_STATUS(rnuget_client_get_version_metadata(client, feed->id, "999.0.0", &json),
+               RNUGET_ERR_NOT_FOUND);
+  CHECK(json == NULL);
+  CHECK(rnuget_last_error_status() == RNUGET_ERR_NOT_FOUND);
+  CHECK_CONTAINS(rnuget_last_error_message(), feed->id);
+  CHECK_CONTAINS(rnuget_last_error_message(), "999.0.0");
+  CHECK_STATUS(rnuget_client_get_version_metadata(client, feed->id, "1.0.0-", &json),
+               RNUGET_ERR_INVALID_VERSION);
+}
+
+static void test_search(rnuget_client *client, const struct feed *feed) {
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_search(client, "", 0, 100,
+                                    RNUGET_SEARCH_PRERELEASE | RNUGET_SEARCH_SEMVER2, &json),
+               RNUGET_OK);
+  char source_field[512];
+  snprintf(source_field, sizeof source_field, "\"source\":\"%s\"", feed->url);
+  char id_field[256];
+  snprintf(id_field, sizeof id_field, "\"id\":\"%s\"", feed->id);
+  CHECK(json != NULL && strncmp(json, "[{", 2) == 0);
+  CHECK_CONTAINS(json, source_field);
+  CHECK_CONTAINS(json, id_field);
+  CHECK_CONTAINS(json, "\"error\":null");
+  rnuget_string_free(json);
+  CHECK_STATUS(rnuget_client_search(client, "", 0, 20, 4, &json), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_search(client, NULL, 0, 20, 0, &json), RNUGET_ERR_NULL_ARGUMENT);
+}
+
+static void test_downloads(rnuget_client *client, const struct feed *feed) {
+  char *info = NULL;
+  CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, feed->version,
+                                              feed->download_path, &info),
+               RNUGET_OK);
+  CHECK_CONTAINS(info, "\"sha512\":\"");
+  CHECK_CONTAINS(info, "\"bytes\":");
+  rnuget_string_free(info);
+  /* Again, without the report: the file is replaced. */
+  CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, feed->version,
+                                              feed->download_path, NULL),
+               RNUGET_OK);
+  size_t file_len = 0;
+  unsigned char *file = read_file(feed->download_path, &file_len);
+  CHECK(file != NULL && is_zip(file, file_len));
+
+  rnuget_buffer *buffer = NULL;
+  CHECK_STATUS(rnuget_client_download_to_buffer(client, feed->id, feed->version, &buffer),
+               RNUGET_OK);
+  const uint8_t *data = rnuget_buffer_data(buffer);
+  size_t len = rnuget_buffer_len(buffer);
+  CHECK(data != NULL && is_zip(data, len));
+  CHECK(file != NULL && len == file_len && memcmp(data, file, len) == 0);
+  rnuget_buffer_free(buffer);
+  free(file);
+
+  buffer = (rnuget_buffer *)&checks;
+  CHECK_STATUS(rnuget_client_download_to_buffer(client, feed->id, "999.0.0", &buffer),
+               RNUGET_ERR_NOT_FOUND);
+  CHECK(buffer == NULL);
+  CHECK_STATUS(rnuget_client_download_to_buffer(client, feed->id, "x", &buffer),
+               RNUGET_ERR_INVALID_VERSION);
+  CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, feed->version, "", NULL),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  /* A file that cannot be written is a local I/O error. */
+  CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, feed->version,
+                                              "/nonexistent-rnuget-dir/x.nupkg", NULL),
+               RNUGET_ERR_IO);
+  CHECK_CONTAINS(rnuget_last_error_message(), "/nonexistent-rnuget-dir");
+  info = (char *)"not reset";
+  CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, "999.0.0",
+                                              feed->download_path, &info),
+               RNUGET_ERR_NOT_FOUND);
+  CHECK(info == NULL);
+}
+
+/* Several threads share one client. */
+struct shared_call {
+  rnuget_client *client;
+  const struct feed *feed;
+  int ok;
+};
+
+static int list_on_a_thread(void *arg) {
+  struct shared_call *call = arg;
+  char *json = NULL;
+  rnuget_status status = rnuget_client_list_versions(call->client, call->feed->id, &json);
+  call->ok = status == RNUGET_OK && json != NULL && strcmp(json, call->feed->versions_json) == 0;
+  rnuget_string_free(json);
+  return 0;
+}
+
+static void test_one_client_on_many_threads(rnuget_client *client, const struct feed *feed) {
+  enum { THREADS = 4 };
+  thrd_t threads[THREADS];
+  struct shared_call calls[THREADS];
+  for (int i = 0; i < THREADS; i++) {
+    calls[i] = (struct shared_call){client, feed, 0};
+    CHECK(thrd_create(&threads[i], list_on_a_thread, &calls[i]) == thrd_success);
+  }
+  for (int i = 0; i < THREADS; i++) {
+    CHECK(thrd_join(threads[i], NULL) == thrd_success);
+    CHECK(calls[i].ok);
+  }
+}
+
+/* Failures carry their context: the URL, the HTTP status, the source. */
+static void test_failures_name_their_url(const struct feed *feed) {
+  const char *const refused[] = {"http://127.0.0.1:9/v3/index.json"};
+  rnuget_client *client = NULL;
+  CHECK_STATUS(rnuget_client_new(refused, 1, NULL, &client), RNUGET_OK);
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_NETWORK);
+  CHECK(json == NULL);
+  CHECK_CONTAINS(rnuget_last_error_url(), "127.0.0.1:9");
+  CHECK_CONTAINS(rnuget_last_error_message(), "127.0.0.1:9");
+  CHECK_CONTAINS(rnuget_last_error_source(), "127.0.0.1:9");
+  CHECK(rnuget_last_error_http_status() == 0);
+  /* Search fails when its only source fails. */
+  CHECK_STATUS(rnuget_client_search(client, "", 0, 20, 0, &json), RNUGET_ERR_NETWORK);
+  rnuget_client_free(client);
+
+  /* A source URL with no service index behind it is a broken source, not an empty one. */
+  char missing[512];
+  snprintf(missing, sizeof missing, "%s", feed->url);
+  char *index = strstr(missing, "index.json");
+  if (index != NULL) {
+    snprintf(index, sizeof missing - (size_t)(index - missing), "missing/index.json");
+  }
+  const char *const misconfigured[] = {missing};
+  CHECK_STATUS(rnuget_client_new(misconfigured, 1, NULL, &client), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_PROTOCOL);
+  CHECK(rnuget_last_error_http_status() == 404);
+  CHECK_STR(rnuget_last_error_url(), missing);
+  rnuget_client_free(client);
+
+  /* A feed that answers 500 to everything. */
+  const char *const failing[] = {feed->failing_url};
+  CHECK_STATUS(rnuget_client_new(failing, 1, NULL, &client), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_HTTP_STATUS);
+  CHECK(rnuget_last_error_status() == RNUGET_ERR_HTTP_STATUS);
+  CHECK(rnuget_last_error_http_status() == 500);
+  CHECK_STR(rnuget_last_error_url(), feed->failing_url);
+  CHECK_CONTAINS(rnuget_last_error_message(), "HTTP 500");
+  CHECK_CONTAINS(rnuget_last_error_message(), feed->failing_url);
+  /* Freeing keeps the last error; the next call clears it. */
+  rnuget_client_free(client);
+  CHECK(rnuget_last_error_http_status() == 500);
+  char *text = NULL;
+  CHECK_STATUS(rnuget_version_normalize("1.0", &text), RNUGET_OK);
+  CHECK(rnuget_last_error_http_status() == 0);
+  CHECK_STR(rnuget_last_error_url(), "");
+  rnuget_string_free(text);
+}
+
+static void test_client(const struct feed *feed) {
+  test_client_options();
+  test_client_null_arguments();
+
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_request_timeout_ms(options, 30000), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_connect_timeout_ms(options, 5000), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_user_agent(options, "rnuget-c-tests/1.0"), RNUGET_OK);
+  rnuget_client *client = NULL;
+  const char *const sources[] = {feed->url};
+  CHECK_STATUS(rnuget_client_new(sources, 1, options, &client), RNUGET_OK);
+  /* The client keeps its own copy of the options. */
+  rnuget_client_options_free(options);
+  if (client == NULL) {
+    return;
+  }
+  test_versions_and_metadata(client, feed);
+  test_search(client, feed);
+  test_downloads(client, feed);
+  test_one_client_on_many_threads(client, feed);
+  rnuget_client_free(client);
+  test_failures_name_their_url(feed);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 6) {
+  if (argc != 7) {
     fprintf(stderr,
-            "usage: %s FEED_INDEX_URL PACKAGE_ID PACKAGE_VERSION VERSIONS_JSON DOWNLOAD_PATH\n",
+            "usage: %s FEED_INDEX_URL PACKAGE_ID PACKAGE_VERSION VERSIONS_JSON DOWNLOAD_PATH "
+            "FAILING_INDEX_URL\n",
             argv[0]);
     return 2;
   }
@@ -412,6 +764,8 @@ int main(int argc, char **argv) {
   test_ranges();
   test_best_match();
   test_success_clears_the_last_error();
+  const struct feed feed = {argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]};
+  test_client(&feed);
 
   printf("test_rnuget: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

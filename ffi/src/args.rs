@@ -23,7 +23,6 @@ pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &str) -> Result<&'a str,
 }
 
 /// Like [`text`], but NULL means "not given".
-#[allow(dead_code)] // TODO(client): for the client options once the client lands.
 ///
 /// # Safety
 /// As for [`text`].

@@ -10,7 +10,6 @@ pub struct rnuget_buffer(Vec<u8>);
 const _: () = handle::assert_thread_safe::<rnuget_buffer>();
 
 /// Hands `bytes` to C as a new buffer.
-#[allow(dead_code)] // TODO(client): called by the download functions once the client lands.
 pub(crate) fn into_raw_buffer(bytes: Vec<u8>) -> *mut rnuget_buffer {
     handle::into_raw(rnuget_buffer(bytes))
 }

@@ -34,16 +34,26 @@
 mod args;
 mod boundary;
 mod buffer;
+mod client;
+#[cfg(test)]
+mod doc_examples;
+mod download;
 mod error;
 mod handle;
 mod json;
 mod last_error;
+mod options;
 mod range;
 mod status;
 mod strings;
 mod version;
 
 pub use buffer::rnuget_buffer;
+pub use client::{
+    RNUGET_METADATA_INCLUDE_PRERELEASE, RNUGET_METADATA_INCLUDE_UNLISTED, RNUGET_SEARCH_PRERELEASE,
+    RNUGET_SEARCH_SEMVER2, rnuget_client,
+};
+pub use options::rnuget_client_options;
 pub use range::rnuget_range;
 pub use status::rnuget_status;
 pub use version::{rnuget_version, rnuget_version_comparison};

@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use rnuget::demo::DemoFeed;
+use rnuget::demo::server::{LoopbackServer, Response};
 
 /// Flags every C program is compiled with.
 const C_FLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"];
@@ -39,7 +40,8 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The static library, built (or found fresh) by `cargo build -p rnuget-ffi --lib` once per run.
+/// The static library, built (or found fresh) by `cargo build -p rnuget-ffi --lib --tests` once
+/// per test run.
 ///
 /// Cargo does not build a package's library for its integration tests when the library is only a
 /// `staticlib`/`cdylib` (nothing links it), so `cargo test` alone would leave a missing or stale
@@ -70,7 +72,20 @@ fn cargo_build_command(profile_dir: &Path) -> Command {
     let mut command = Command::new(cargo);
     command
         .current_dir(workspace_root())
-        .args(["build", "-p", "rnuget-ffi", "--lib"]);
+        // `--tests` turns dev-dependencies on, as the `cargo test` running this test did, so that
+        // shared dependencies resolve to the same features and the build reuses its artifacts
+        // instead of compiling a second variant of the whole tree (checked: with `--lib` alone a
+        // clean `cargo test --workspace` compiled everything twice).
+        .args(["build", "-p", "rnuget-ffi", "--lib", "--tests"]);
+    // Cargo gives this test the variables it sets for a crate (CARGO_MANIFEST_DIR, CARGO_PKG_*,
+    // ...). Some build scripts (ring's) track those; a nested cargo that inherits them sees them
+    // as changed and rebuilds, and the next plain `cargo build` rebuilds back.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if is_crate_variable(&name) {
+            command.env_remove(&*name);
+        }
+    }
     let profile = profile_dir
         .file_name()
         .and_then(|n| n.to_str())
@@ -88,6 +103,20 @@ fn cargo_build_command(profile_dir: &Path) -> Command {
     }
     command.arg("--target-dir").arg(target_dir);
     command
+}
+
+/// Whether cargo sets this variable for the crate it runs, rather than a user to configure it.
+fn is_crate_variable(name: &str) -> bool {
+    const PREFIXES: &[&str] = &["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CFG_"];
+    const NAMES: &[&str] = &[
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
 }
 
 /// The C compiler `cc` would use in a build script for this target.
@@ -180,6 +209,14 @@ fn run(mut command: Command) -> Output {
     output
 }
 
+/// The demo feed, and a server that answers HTTP 500 to everything.
+fn start_feeds() -> (DemoFeed, LoopbackServer) {
+    let feed = DemoFeed::start().expect("the demo feed starts");
+    let failing = LoopbackServer::start(|_| Response::new(500, "deliberately broken"))
+        .expect("the failing server starts");
+    (feed, failing)
+}
+
 /// The arguments `test_rnuget` takes, from a running demo feed.
 struct TestArgs {
     index_url: String,
@@ -188,12 +225,13 @@ struct TestArgs {
     versions_json: String,
     download_path: PathBuf,
     expected_bytes: Vec<u8>,
+    failing_url: String,
 }
 
 impl TestArgs {
     /// Picks the id with the most versions, all listed (so that every client call agrees on
     /// them), and its latest version.
-    fn new(feed: &DemoFeed, name: &str) -> Self {
+    fn new(feed: &DemoFeed, failing: &LoopbackServer, name: &str) -> Self {
         let (id, versions) = feed
             .packages()
             .into_iter()
@@ -215,6 +253,7 @@ impl TestArgs {
             versions_json: serde_json::to_string(&versions).expect("a JSON list"),
             download_path,
             expected_bytes,
+            failing_url: format!("{}/v3/index.json", failing.base_url()),
         }
     }
 
@@ -224,11 +263,11 @@ impl TestArgs {
             .arg(&self.id)
             .arg(&self.version)
             .arg(&self.versions_json)
-            .arg(&self.download_path);
+            .arg(&self.download_path)
+            .arg(&self.failing_url);
     }
 
     /// The C program downloaded the package to the path given: the bytes must be the feed's.
-    #[allow(dead_code)] // TODO(client): called once the C tests cover the client.
     fn assert_downloaded(&self) {
         let written = std::fs::read(&self.download_path).expect("the C test wrote the download");
         assert!(
@@ -242,14 +281,15 @@ impl TestArgs {
 fn c_tests_pass_with_sanitizers_where_available() {
     let sanitize = sanitizers_work();
     let exe = build("test_rnuget.c", "test_rnuget", sanitize);
-    let feed = DemoFeed::start().expect("the demo feed starts");
-    let args = TestArgs::new(&feed, "sanitized");
+    let (feed, failing) = start_feeds();
+    let args = TestArgs::new(&feed, &failing, "sanitized");
     let mut command = Command::new(exe);
     args.apply(&mut command);
     // Leak detection is on, so an object the C tests forget to free fails the run too.
     command.env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0");
     let output = run(command);
     assert!(String::from_utf8_lossy(&output.stdout).contains(", 0 failed"));
+    args.assert_downloaded();
 }
 
 #[test]
@@ -259,8 +299,8 @@ fn c_tests_leak_nothing_under_valgrind() {
         return;
     }
     let exe = build("test_rnuget.c", "test_rnuget_plain", false);
-    let feed = DemoFeed::start().expect("the demo feed starts");
-    let args = TestArgs::new(&feed, "valgrind");
+    let (feed, failing) = start_feeds();
+    let args = TestArgs::new(&feed, &failing, "valgrind");
     let mut command = Command::new("valgrind");
     command.args([
         "--error-exitcode=99",
@@ -272,4 +312,62 @@ fn c_tests_leak_nothing_under_valgrind() {
     command.arg(exe);
     args.apply(&mut command);
     run(command);
+    args.assert_downloaded();
+}
+
+#[test]
+fn example_program_lists_shows_and_downloads() {
+    let exe = build("example.c", "example", sanitizers_work());
+    let (feed, failing) = start_feeds();
+    let args = TestArgs::new(&feed, &failing, "example");
+    let latest_stable = feed
+        .packages()
+        .into_iter()
+        .find(|(id, _)| *id == args.id)
+        .and_then(|(_, versions)| {
+            versions
+                .into_iter()
+                .filter_map(|(v, _)| rnuget::version::NuGetVersion::parse(&v).ok())
+                .filter(|v| !v.is_prerelease())
+                .max()
+        })
+        .expect("the package has a stable version")
+        .to_normalized_string();
+
+    let mut command = Command::new(exe);
+    command
+        .arg(&args.index_url)
+        .arg(&args.id)
+        .arg(&args.download_path);
+    let output = run(command);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("versions of {}: {}", args.id, args.versions_json)));
+    assert!(
+        stdout.contains(&format!("latest stable version: {latest_stable}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("\"id\":\"{}\"", args.id)),
+        "{stdout}"
+    );
+    let written = std::fs::read(&args.download_path).expect("the example wrote the download");
+    let served = feed
+        .package_bytes(&args.id, &latest_stable)
+        .expect("served")
+        .expect("bytes");
+    assert!(
+        written == served,
+        "the example's download differs from the feed's package"
+    );
+
+    // A failure is reported with its status name and message, and a non-zero exit.
+    let mut command = Command::new(build("example.c", "example", false));
+    command
+        .arg(format!("{}/v3/index.json", failing.base_url()))
+        .arg(&args.id);
+    let output = command.output().expect("the example starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("RNUGET_ERR_HTTP_STATUS (300)"), "{stderr}");
+    assert!(stderr.contains("HTTP status: 500"), "{stderr}");
 }

@@ -4,7 +4,14 @@
 //!   answer, failure included;
 //! - versions are the sorted union over every source;
 //! - metadata and downloads come from the first source, in order, that has the package ("not
-//!   found" falls through to the next source; other failures are reported when no source has it).
+//!   found" falls through to the next source).
+//!
+//! Failing sources follow NuGet's rule for restore: a source that fails (unreachable, timed
+//! out, an HTTP status other than 404, no service index at its URL) fails the operation, as
+//! NuGet's NU1301 does, even when a later source has the package, because the answer might
+//! have been in the failed one. With [`ClientOptions::ignore_failed_sources`] the failure is a
+//! `warn!` log line (NuGet's NU1801) and the other sources answer; when every source failed,
+//! the call still fails. Search and autocomplete answer per source, failures included.
 //!
 //! One [`HttpClient`] and one [`Cache`] serve every source of a client. Each operation runs under
 //! a [`SourceCacheContext`] (its `*_with` form takes one; the plain form uses the client's
@@ -16,12 +23,14 @@
 //! options.rs      ClientOptions, SourceOptions
 //! fan_out.rs      every source at once, SourceResult
 //! first_found.rs  sources in order until one has it
+//! target.rs       where a download goes, checked before any source is asked
 //! ```
 
 mod defaults;
 mod fan_out;
 mod first_found;
 mod options;
+mod target;
 
 pub use fan_out::SourceResult;
 pub use options::{ClientOptions, SourceOptions};
@@ -30,7 +39,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use fan_out::fan_out;
-use first_found::first_found;
+use first_found::{Seek, first_found};
 
 use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
@@ -50,6 +59,44 @@ pub struct Found<T> {
 
 /// A NuGet client over one or more sources. Every method takes `&self` and may be called from
 /// many threads at once.
+///
+/// Offline, against the embedded demo feed on loopback (any V3 service index URL works the
+/// same way):
+///
+/// ```
+/// use rnuget::client::{Client, ClientOptions};
+/// use rnuget::demo::DemoFeed;
+/// use rnuget::protocol::{MetadataOptions, SearchQuery};
+/// use rnuget::version::{NuGetVersion, VersionRange};
+///
+/// let feed = DemoFeed::start()?;
+/// let client = Client::new(ClientOptions::new().named_source("demo", &feed.index_url()))?;
+///
+/// // Versions are the union over every source; NuGet's best match picks from them.
+/// let versions = client.list_versions("Demo.Core")?;
+/// let range = VersionRange::parse("[1.0, 2.0)")?;
+/// assert_eq!(range.find_best_match(&versions).map(|v| v.to_string()), Some("1.0.0".into()));
+///
+/// // Metadata and downloads say which source answered.
+/// let version = NuGetVersion::parse("1.1.0")?;
+/// let metadata = client.get_version_metadata("Demo.Core", &version)?;
+/// assert_eq!((metadata.source.as_str(), metadata.value.id.as_str()), ("demo", "Demo.Core"));
+/// let listed = client.get_metadata("Demo.Core", &MetadataOptions::default())?;
+/// assert!(listed.value.iter().all(|m| m.listed && !m.version.is_prerelease()));
+///
+/// let package = client.download_to_vec("Demo.Core", &version)?;
+/// assert!(package.value.starts_with(b"PK"));
+///
+/// // Search answers per source, failures included.
+/// let query = SearchQuery { query: "demo".into(), ..SearchQuery::default() };
+/// let answers = client.search(&query);
+/// assert!(answers[0].result.as_ref().is_ok_and(|r| r.total_hits > 0));
+///
+/// // A package no source has is "not found", which a caller can tell from a failure.
+/// let err = client.get_version_metadata("No.Such.Package", &version).unwrap_err();
+/// assert!(err.is_not_found());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Client {
     http: Arc<HttpClient>,
@@ -203,7 +250,12 @@ impl Client {
             match answer.result {
                 Ok(found) => versions.extend(found),
                 Err(err) if err.is_not_found() => {}
-                Err(err) => failures.push(err),
+                Err(err) => {
+                    if self.ignore_failed_sources {
+                        log::warn!(target: "rnuget::client", "versions of {id}: ignoring failed source '{}': {err}", answer.source);
+                    }
+                    failures.push(err);
+                }
             }
         }
         let all_failed = failures.len() == self.repositories.len();
@@ -211,7 +263,6 @@ impl Client {
             if !self.ignore_failed_sources || all_failed {
                 return Err(first.context(format!("versions of {id}")));
             }
-            log::warn!(target: "rnuget::client", "versions of {id}: ignoring a failed source: {first}");
         }
         // A stable sort keeps equal versions in source order, so `dedup` keeps the first.
         versions.sort();
@@ -239,7 +290,8 @@ impl Client {
         options: &MetadataOptions,
     ) -> Result<Found<Vec<PackageMetadata>>> {
         check_id(id)?;
-        let (source, value) = first_found(self.repositories.sources(), id, Vec::is_empty, |s| {
+        let seek = self.seek(id, Vec::is_empty);
+        let (source, value) = first_found(self.repositories.sources(), seek, |s| {
             s.call(|provider| provider.get_metadata(context, id, options))
         })?;
         Ok(Found { source, value })
@@ -256,15 +308,16 @@ impl Client {
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
+            self.seek(&what, |_| false),
             |s| s.call(|provider| provider.get_version_metadata(context, id, version)),
         )?;
         Ok(Found { source, value })
     }
 
     /// Downloads the `.nupkg` of `id` `version` to `path` from the first source that has it,
-    /// streaming and validating it; nothing is left at `path` on failure.
+    /// streaming and validating it (a whole zip with one nuspec whose id and version are the
+    /// ones asked for); nothing is left at `path` on failure. A `path` that is a folder, or
+    /// whose folder does not exist, fails before any source is asked.
     pub fn download_to_file_with(
         &self,
         context: &SourceCacheContext,
@@ -273,11 +326,11 @@ impl Client {
         path: &Path,
     ) -> Result<Found<DownloadInfo>> {
         check_id(id)?;
+        target::check_target(path)?;
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
+            self.seek(&what, |_| false),
             |s| s.call(|provider| provider.download_to_file(context, id, version, path)),
         )?;
         Ok(Found { source, value })
@@ -295,22 +348,25 @@ impl Client {
         let what = format!("{id} {version}");
         let (source, value) = first_found(
             self.repositories.sources(),
-            &what,
-            |_| false,
+            self.seek(&what, |_| false),
             |s| s.call(|provider| provider.download_to_vec(context, id, version)),
         )?;
         Ok(Found { source, value })
     }
 }
 
-fn check_id(id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "the package id is empty",
-        ));
+impl Client {
+    fn seek<'a, T>(&self, what: &'a str, is_missing: fn(&T) -> bool) -> Seek<'a, T> {
+        Seek {
+            what,
+            is_missing,
+            ignore_failed_sources: self.ignore_failed_sources,
+        }
     }
-    Ok(())
+}
+
+fn check_id(id: &str) -> Result<()> {
+    crate::package::validate_id(id)
 }
 
 #[cfg(test)]
@@ -327,10 +383,16 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_id_is_refused_before_anything_is_sent() {
+    fn an_invalid_id_is_refused_before_anything_is_sent() {
+        // Port 9 (discard) has no feed: reaching the network would fail differently.
         let client = Client::for_sources(&["http://127.0.0.1:9/v3/index.json"]).unwrap();
-        let err = client.list_versions(" ").unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-        assert_eq!(err.message(), "the package id is empty");
+        for id in [" ", "../dapper", "Dap?per"] {
+            let err = client.list_versions(id).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{id:?}");
+            assert!(err.message().contains("is not a valid package id"), "{err}");
+            let version = NuGetVersion::parse("1.0.0").unwrap();
+            let err = client.download_to_vec(id, &version).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{id:?}");
+        }
     }
 }

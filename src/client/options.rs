@@ -11,8 +11,10 @@ pub struct ClientOptions {
     pub http: HttpOptions,
     /// Sources in the order they are consulted.
     pub sources: Vec<SourceOptions>,
-    /// When true, a source that fails is left out of a version list (with a warning) instead of
-    /// failing it, as NuGet's `--ignore-failed-sources` does. Default false.
+    /// When true, a source that fails is skipped with a warning (version lists leave it out,
+    /// metadata and downloads ask the next source) instead of failing the call, as NuGet's
+    /// `--ignore-failed-sources` does; a call whose every source failed still fails. Default
+    /// false: a failing source fails the call, as it fails a NuGet restore.
     pub ignore_failed_sources: bool,
     /// The cache (memory, disk) every source reads through, and the defaults of the contexts
     /// the client makes. `None` (the default) caches nothing and costs nothing.

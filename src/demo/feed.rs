@@ -138,7 +138,7 @@ impl DemoFeed {
         let url = self.package_url(id, version)?;
         let document = self.state().documents.get(self.urls().path(&url))?;
         Some(match &document.body {
-            Body::Bytes(bytes) => Ok(bytes.to_vec()),
+            Body::Bytes(bytes) | Body::Trickle { bytes, .. } => Ok(bytes.to_vec()),
             Body::File(path) => std::fs::read(path),
         })
     }

@@ -58,6 +58,16 @@ pub enum Body {
     Bytes(Arc<Vec<u8>>),
     /// A file streamed from disk (large packages in benchmarks).
     File(PathBuf),
+    /// Bytes sent `chunk` at a time with `pause` before each chunk: a slow server, for
+    /// deadline tests.
+    Trickle {
+        /// The whole body.
+        bytes: Arc<Vec<u8>>,
+        /// Bytes written at a time (at least 1).
+        chunk: usize,
+        /// Wait before each chunk.
+        pause: Duration,
+    },
 }
 
 /// A response the handler returns.
@@ -89,6 +99,20 @@ impl Response {
     /// A 404 response.
     pub fn not_found() -> Self {
         Response::new(404, "not found")
+    }
+
+    /// The same response with its body sent `chunk` bytes at a time, `pause` before each.
+    pub fn trickled(mut self, chunk: usize, pause: Duration) -> Self {
+        let bytes = match self.body {
+            Body::Bytes(bytes) | Body::Trickle { bytes, .. } => bytes,
+            Body::File(path) => Arc::new(std::fs::read(path).unwrap_or_default()),
+        };
+        self.body = Body::Trickle {
+            bytes,
+            chunk: chunk.max(1),
+            pause,
+        };
+        self
     }
 
     /// Adds a header.
@@ -284,7 +308,7 @@ fn write_response(
     keep_alive: bool,
 ) -> io::Result<()> {
     let length = match &response.body {
-        Body::Bytes(bytes) => bytes.len() as u64,
+        Body::Bytes(bytes) | Body::Trickle { bytes, .. } => bytes.len() as u64,
         Body::File(path) => std::fs::metadata(path)?.len(),
     };
     let mut head = format!(
@@ -308,6 +332,17 @@ fn write_response(
             Body::Bytes(bytes) => writer.write_all(bytes)?,
             Body::File(path) => {
                 io::copy(&mut std::fs::File::open(path)?, writer)?;
+            }
+            Body::Trickle {
+                bytes,
+                chunk,
+                pause,
+            } => {
+                for part in bytes.chunks((*chunk).max(1)) {
+                    std::thread::sleep(*pause);
+                    writer.write_all(part)?;
+                    writer.flush()?;
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ use super::names::{self, ids};
 use super::portable;
 use super::text::{eq_ignore_case, starts_with_ignore_case, unescape_data_string};
 use super::{FrameworkVersion, NuGetFramework};
+use crate::error::quoted_input;
 use crate::{Error, ErrorKind, Result};
 
 /// Parses a short or long framework name.
@@ -21,7 +22,7 @@ pub(super) fn parse(input: &str) -> Result<NuGetFramework> {
 fn invalid(input: &str, why: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::InvalidFramework,
-        format!("framework {input:?}: {why}"),
+        format!("framework {}: {why}", quoted_input(input)),
     )
 }
 
@@ -83,8 +84,12 @@ fn value_of(part: &str) -> &str {
 
 fn long_version(input: &str, part: &str) -> Result<FrameworkVersion> {
     let text = value_of(part).trim_start_matches('v');
-    FrameworkVersion::parse_with_minor(text)
-        .ok_or_else(|| invalid(input, format!("{text:?} is not a framework version")))
+    FrameworkVersion::parse_with_minor(text).ok_or_else(|| {
+        invalid(
+            input,
+            format!("{} is not a framework version", quoted_input(text)),
+        )
+    })
 }
 
 pub(super) fn parse_folder(input: &str) -> Result<NuGetFramework> {
@@ -176,7 +181,11 @@ pub(super) fn parse_portable_list(input: &str, list: &str) -> Result<Vec<NuGetFr
         if !framework.profile().is_empty() {
             return Err(invalid(
                 input,
-                format!("portable profile {list:?} names {name:?}, which has a profile"),
+                format!(
+                    "portable profile {} names {}, which has a profile",
+                    quoted_input(list),
+                    quoted_input(name)
+                ),
             ));
         }
         frameworks.push(framework);

@@ -1,8 +1,40 @@
 //! Response bodies: `deflate` decoding (ureq decodes `gzip` itself) and copying under a cap.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::time::Instant;
 
 use flate2::read::{DeflateDecoder, ZlibDecoder};
+
+/// Checks a `Content-Encoding` before the body is read: one `gzip` or `deflate` (what rnuget
+/// asks for), or none. Stacked codings (`gzip, gzip`) and others (`br`) are refused with the
+/// reason: rnuget asked for neither, so the server broke the exchange, and decoding only the
+/// outer layer would hand on bytes that are still encoded.
+pub fn check_encoding(content_encoding: Option<&str>) -> Result<(), String> {
+    let Some(header) = content_encoding else {
+        return Ok(());
+    };
+    let codings: Vec<&str> = header
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .collect();
+    match codings.as_slice() {
+        [] => Ok(()),
+        [one]
+            if ["gzip", "x-gzip", "deflate"]
+                .iter()
+                .any(|k| one.eq_ignore_ascii_case(k)) =>
+        {
+            Ok(())
+        }
+        [_] => Err(format!(
+            "unsupported Content-Encoding {header:?} (rnuget accepts gzip and deflate)"
+        )),
+        _ => Err(format!(
+            "stacked Content-Encoding {header:?} is not supported (one of gzip or deflate is)"
+        )),
+    }
+}
 
 /// Wraps a body reader so that a `Content-Encoding: deflate` body comes out decoded.
 ///
@@ -40,13 +72,17 @@ pub enum CopyError {
     Write(io::Error),
     /// The body is longer than the cap.
     TooLarge,
+    /// The deadline passed while the body was still arriving.
+    Deadline,
 }
 
-/// Copies `reader` into `writer`, failing as soon as more than `cap` bytes arrive.
+/// Copies `reader` into `writer`, failing as soon as more than `cap` bytes arrive or, when a
+/// deadline is given, as soon as a read returns after it (a slow trickle cannot outlive it).
 pub fn copy_capped(
     reader: &mut dyn Read,
     writer: &mut dyn Write,
     cap: u64,
+    deadline: Option<Instant>,
 ) -> Result<u64, CopyError> {
     let mut buffer = vec![0u8; 64 * 1024];
     let mut total: u64 = 0;
@@ -60,6 +96,9 @@ pub fn copy_capped(
         total += read as u64;
         if total > cap {
             return Err(CopyError::TooLarge);
+        }
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(CopyError::Deadline);
         }
         writer
             .write_all(&buffer[..read])
@@ -96,12 +135,47 @@ mod tests {
     }
 
     #[test]
+    fn one_known_encoding_passes_stacked_or_unknown_ones_do_not() {
+        for ok in [
+            None,
+            Some("gzip"),
+            Some("Deflate"),
+            Some("identity"),
+            Some("gzip, identity"),
+        ] {
+            assert_eq!(check_encoding(ok), Ok(()), "{ok:?}");
+        }
+        let stacked = check_encoding(Some("gzip, gzip")).unwrap_err();
+        assert!(
+            stacked.contains("stacked Content-Encoding \"gzip, gzip\""),
+            "{stacked}"
+        );
+        let unknown = check_encoding(Some("br")).unwrap_err();
+        assert!(
+            unknown.contains("unsupported Content-Encoding \"br\""),
+            "{unknown}"
+        );
+    }
+
+    #[test]
     fn copies_stop_past_the_cap() {
         let mut out = Vec::new();
-        assert_eq!(copy_capped(&mut &b"12345"[..], &mut out, 5).unwrap(), 5);
+        assert_eq!(
+            copy_capped(&mut &b"12345"[..], &mut out, 5, None).unwrap(),
+            5
+        );
         assert!(matches!(
-            copy_capped(&mut &b"123456"[..], &mut Vec::new(), 5),
+            copy_capped(&mut &b"123456"[..], &mut Vec::new(), 5, None),
             Err(CopyError::TooLarge)
+        ));
+    }
+
+    #[test]
+    fn a_body_still_arriving_after_the_deadline_fails() {
+        let past = Instant::now() - std::time::Duration::from_millis(1);
+        assert!(matches!(
+            copy_capped(&mut &b"12345"[..], &mut Vec::new(), 100, Some(past)),
+            Err(CopyError::Deadline)
         ));
     }
 }

@@ -68,6 +68,15 @@ struct Request<'a> {
     session_id: &'a str,
 }
 
+/// What is left of a request's deadlines when one hop (a GET, maybe a redirect) starts.
+#[derive(Debug, Clone, Copy)]
+struct HopTimes {
+    /// Until the headers must have arrived.
+    remaining: Duration,
+    /// Until the body must have arrived, when there is an overall deadline.
+    body_left: Option<Duration>,
+}
+
 /// A response with a success status, ready to be read.
 struct Opened {
     response: Response<ureq::Body>,
@@ -161,7 +170,43 @@ impl HttpClient {
         self.get_into(request, self.options.max_package_bytes, writer)
     }
 
+    /// The deadlines a request for `purpose` runs under, for its timeout messages.
+    fn deadlines(&self, purpose: Purpose) -> errors::Deadlines {
+        errors::Deadlines {
+            connect: self.options.connect_timeout,
+            request: self.options.request_timeout,
+            per_read: match purpose {
+                Purpose::Document => None,
+                Purpose::Package => Some(self.options.download_read_timeout),
+            },
+            body: match purpose {
+                Purpose::Document => None,
+                Purpose::Package => self.options.download_timeout,
+            },
+        }
+    }
+
+    /// The overall deadline of a request for `purpose`, counted from its start: the request
+    /// deadline for documents; for packages, `download_timeout` when set (the request deadline
+    /// still bounds the wait for the headers).
+    fn overall(&self, purpose: Purpose) -> Option<Duration> {
+        match purpose {
+            Purpose::Document => Some(self.options.request_timeout),
+            Purpose::Package => self.options.download_timeout,
+        }
+    }
+
+    /// How long the wait for the response headers may take, from the start of the request.
+    fn header_deadline(&self, purpose: Purpose) -> Duration {
+        match self.overall(purpose) {
+            Some(overall) => overall.min(self.options.request_timeout),
+            None => self.options.request_timeout,
+        }
+    }
+
     fn get_into(&self, request: Request<'_>, cap: u64, writer: &mut dyn Write) -> Result<u64> {
+        let purpose = request.purpose;
+        let deadlines = self.deadlines(purpose);
         let opened = self.open(request)?;
         let shown = opened.url.clone();
         if let Some(length) = declared_length(&opened.response)
@@ -170,10 +215,17 @@ impl HttpClient {
             return Err(errors::too_large(cap, &shown));
         }
         let encoding = header(&opened.response, "content-encoding");
+        body::check_encoding(encoding.as_deref()).map_err(|message| {
+            Error::new(ErrorKind::Protocol, message)
+                .with_url(&shown)
+                .with_status(opened.status)
+        })?;
         let raw = opened.response.into_body().into_reader();
-        let mut reader =
-            body::decoded(raw, encoding.as_deref()).map_err(|e| errors::from_io(e, &shown))?;
-        let result = body::copy_capped(&mut reader, writer, cap);
+        let mut reader = body::decoded(raw, encoding.as_deref())
+            .map_err(|e| errors::from_io(e, &shown, &deadlines))?;
+        let overall = self.overall(purpose);
+        let deadline = overall.map(|limit| opened.started + limit);
+        let result = body::copy_capped(&mut reader, writer, cap, deadline);
         let elapsed = opened.started.elapsed().as_millis();
         match result {
             Ok(bytes) => {
@@ -182,11 +234,19 @@ impl HttpClient {
             }
             Err(err) => {
                 let err = match err {
-                    CopyError::Read(e) => errors::from_io(e, &shown),
+                    CopyError::Read(e) => errors::from_io(e, &shown, &deadlines),
                     CopyError::Write(e) => Error::from(e)
                         .context("writing the response")
                         .with_url(&shown),
                     CopyError::TooLarge => errors::too_large(cap, &shown),
+                    CopyError::Deadline => Error::new(
+                        ErrorKind::Timeout,
+                        errors::timed_out_after(
+                            overall.unwrap_or(self.options.request_timeout),
+                            "reading the response body",
+                        ),
+                    )
+                    .with_url(&shown),
                 };
                 debug!(target: "rnuget::http", "GET {shown} {} failed after {elapsed} ms: {err}", opened.status);
                 Err(err.with_status(opened.status))
@@ -201,8 +261,14 @@ impl HttpClient {
             purpose,
             session_id,
         } = request;
+        url::check_user_info(url)?;
+        if !url::is_http_url(url) {
+            let message = "only http:// and https:// URLs can be fetched";
+            return Err(Error::new(ErrorKind::InvalidArgument, message).with_url(url));
+        }
         let started = Instant::now();
-        let deadline = started + self.options.request_timeout;
+        let limit = self.header_deadline(purpose);
+        let deadline = started + limit;
         let (mut current, credentials) = url::split_credentials(url);
         let home = url::origin(&current);
         let mut redirects = 0u32;
@@ -212,14 +278,21 @@ impl HttpClient {
             if remaining.is_zero() {
                 return Err(Error::new(
                     ErrorKind::Timeout,
-                    "request deadline passed during redirects",
+                    errors::timed_out_after(limit, "following redirects"),
                 )
                 .with_url(&url::loggable(&current)));
             }
             let authorize = credentials
                 .as_ref()
                 .filter(|_| same_origin(&home, &current));
-            let response = self.send(&current, purpose, session_id, remaining, authorize)?;
+            let body_left = self
+                .overall(purpose)
+                .map(|limit| (started + limit).saturating_duration_since(hop_started));
+            let times = HopTimes {
+                remaining,
+                body_left,
+            };
+            let response = self.send(&current, purpose, session_id, times, authorize)?;
             let status = response.status().as_u16();
             let ms = hop_started.elapsed().as_millis();
             if (200..300).contains(&status) {
@@ -238,6 +311,13 @@ impl HttpClient {
             let next = url::resolve(&current, location.as_deref().unwrap_or_default());
             debug!(target: "rnuget::http", "GET {} {status} -> {} {ms} ms", url::loggable(&current), url::loggable(&next));
             drain(response);
+            if !url::is_http_url(&next) {
+                // Only http and https are followed; anything else is the server's fault.
+                let message = "redirected to a URL that is not http:// or https://";
+                return Err(Error::new(ErrorKind::Protocol, message)
+                    .with_url(&url::loggable(&next))
+                    .with_status(status));
+            }
             redirects += 1;
             if redirects > self.options.max_redirects {
                 return Err(Error::new(
@@ -257,7 +337,7 @@ impl HttpClient {
         url: &str,
         purpose: Purpose,
         session_id: &str,
-        remaining: Duration,
+        times: HopTimes,
         credentials: Option<&Credentials>,
     ) -> Result<Response<ureq::Body>> {
         let mut request = self
@@ -272,14 +352,24 @@ impl HttpClient {
         }
         let config = request.config();
         let request = match purpose {
-            Purpose::Document => config.timeout_global(Some(remaining)).build(),
+            // Per-phase timeouts rather than `timeout_global`: with a global timeout ureq 3.5
+            // resolves the host on a new thread for every request, pooled connection or not,
+            // which costs more than a whole loopback GET. The copy loop enforces the overall
+            // deadline on the body.
+            Purpose::Document => config
+                .timeout_recv_response(Some(times.remaining))
+                .timeout_recv_body(Some(times.remaining))
+                .build(),
+            // With a `download_timeout`, ureq also ends a read that stalls past it (the copy
+            // loop only sees the deadline between reads).
             Purpose::Package => config
-                .timeout_recv_response(Some(remaining))
+                .timeout_recv_response(Some(times.remaining))
+                .timeout_recv_body(times.body_left)
                 .timeout_per_read(Some(self.options.download_read_timeout))
                 .build(),
         };
         request.call().map_err(|err| {
-            let err = errors::from_ureq(err, &url::loggable(url));
+            let err = errors::from_ureq(err, &url::loggable(url), &self.deadlines(purpose));
             debug!(target: "rnuget::http", "GET {} failed: {err}", url::loggable(url));
             err
         })

@@ -1,14 +1,57 @@
 //! Turning transport failures and HTTP statuses into [`crate::Error`]s that name the URL.
 
 use std::io;
+use std::time::Duration;
 
 use crate::{Error, ErrorKind};
 
+/// The deadlines a request ran under, so that a timeout can say which one passed and how long
+/// it was (the configured value, as the user wrote it, not ureq's internal phase name).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// Opening the connection.
+    pub connect: Duration,
+    /// The whole request (headers, and the body of documents).
+    pub request: Duration,
+    /// Each read of a package body; `None` when the request deadline covers the body.
+    pub per_read: Option<Duration>,
+    /// The whole package download (`download_timeout`); `None` for documents, whose body the
+    /// request deadline covers, and for downloads without one.
+    pub body: Option<Duration>,
+}
+
+impl Deadlines {
+    /// The message of a timeout in `phase`: "timed out after 10 s connecting".
+    pub fn timed_out(&self, phase: ureq::Timeout) -> String {
+        let (limit, doing) = match phase {
+            ureq::Timeout::Resolve | ureq::Timeout::Connect => (self.connect, "connecting"),
+            ureq::Timeout::PerRead => (
+                self.per_read.unwrap_or(self.request),
+                "reading the response body",
+            ),
+            ureq::Timeout::RecvBody => (
+                self.body.unwrap_or(self.request),
+                "reading the response body",
+            ),
+            ureq::Timeout::SendRequest | ureq::Timeout::SendBody | ureq::Timeout::PerWrite => {
+                (self.request, "sending the request")
+            }
+            _ => (self.request, "waiting for the response"),
+        };
+        timed_out_after(limit, doing)
+    }
+}
+
+/// "timed out after 1.5 s reading the response body".
+pub fn timed_out_after(limit: Duration, doing: &str) -> String {
+    format!("timed out after {} s {doing}", limit.as_secs_f64())
+}
+
 /// An error for a failed exchange with `url`: connection, TLS, deadline, bad URL.
-pub fn from_ureq(err: ureq::Error, url: &str) -> Error {
+pub fn from_ureq(err: ureq::Error, url: &str, deadlines: &Deadlines) -> Error {
     let (kind, message) = match err {
-        ureq::Error::Io(io_err) => return from_plain_io(io_err, url),
-        ureq::Error::Timeout(which) => (ErrorKind::Timeout, format!("deadline passed: {which}")),
+        ureq::Error::Io(io_err) => return from_plain_io(io_err, url, deadlines),
+        ureq::Error::Timeout(which) => (ErrorKind::Timeout, deadlines.timed_out(which)),
         ureq::Error::BadUri(uri) => (ErrorKind::InvalidArgument, format!("bad URL {uri:?}")),
         ureq::Error::Http(e) => (ErrorKind::InvalidArgument, format!("bad request: {e}")),
         ureq::Error::BodyExceedsLimit(limit) => (
@@ -23,18 +66,32 @@ pub fn from_ureq(err: ureq::Error, url: &str) -> Error {
 }
 
 /// An error for a failed read of a response body (or of its decompression).
-pub fn from_io(err: io::Error, url: &str) -> Error {
+pub fn from_io(err: io::Error, url: &str, deadlines: &Deadlines) -> Error {
     // ureq wraps its own errors (a deadline, a broken chunk) in `io::Error` while a body is read.
-    from_ureq(ureq::Error::from(err), url)
+    from_ureq(ureq::Error::from(err), url, deadlines)
 }
 
-fn from_plain_io(err: io::Error, url: &str) -> Error {
-    let kind = match err.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
-        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => ErrorKind::Protocol,
-        _ => ErrorKind::Network,
+fn from_plain_io(err: io::Error, url: &str, deadlines: &Deadlines) -> Error {
+    let (kind, message) = match err.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (
+            ErrorKind::Timeout,
+            deadlines.timed_out(ureq::Timeout::PerRead),
+        ),
+        io::ErrorKind::ConnectionRefused => (ErrorKind::Network, "connection refused".to_string()),
+        io::ErrorKind::ConnectionReset => (
+            ErrorKind::Network,
+            "the server reset the connection".to_string(),
+        ),
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => (
+            ErrorKind::Protocol,
+            format!("reading from the server failed: {err}"),
+        ),
+        _ => (
+            ErrorKind::Network,
+            format!("reading from the server failed: {err}"),
+        ),
     };
-    Error::new(kind, format!("reading from the server failed: {err}")).with_url(url)
+    Error::new(kind, message).with_url(url)
 }
 
 /// The error for a non-success status: `NotFound` for 404, `HttpStatus` for the rest.
@@ -65,4 +122,52 @@ pub fn too_large(limit: u64, url: &str) -> Error {
         format!("response body is larger than the limit of {limit} bytes"),
     )
     .with_url(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEADLINES: Deadlines = Deadlines {
+        connect: Duration::from_secs(10),
+        request: Duration::from_millis(1500),
+        per_read: Some(Duration::from_secs(60)),
+        body: None,
+    };
+
+    #[test]
+    fn timeouts_name_the_configured_limit_and_the_phase() {
+        let err = from_ureq(
+            ureq::Error::Timeout(ureq::Timeout::Global),
+            "http://h/x",
+            &DEADLINES,
+        );
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert_eq!(
+            err.message(),
+            "timed out after 1.5 s waiting for the response"
+        );
+        let err = from_ureq(
+            ureq::Error::Timeout(ureq::Timeout::Connect),
+            "http://h/x",
+            &DEADLINES,
+        );
+        assert_eq!(err.message(), "timed out after 10 s connecting");
+        let read = io::Error::new(io::ErrorKind::TimedOut, "read");
+        let err = from_io(read, "http://h/x", &DEADLINES);
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert_eq!(
+            err.message(),
+            "timed out after 60 s reading the response body"
+        );
+    }
+
+    #[test]
+    fn refused_connections_say_so() {
+        let refused = io::Error::new(io::ErrorKind::ConnectionRefused, "os error 111");
+        let err = from_ureq(ureq::Error::Io(refused), "http://h/x", &DEADLINES);
+        assert_eq!(err.kind(), ErrorKind::Network);
+        assert_eq!(err.message(), "connection refused");
+        assert_eq!(err.url(), Some("http://h/x"));
+    }
 }

@@ -24,7 +24,10 @@ mod url;
 
 pub use client::{HttpClient, parse_json};
 pub use options::{HttpOptions, default_user_agent, new_session_id};
-pub use url::{Credentials, Origin, origin, resolve, split_credentials, with_credentials_of};
+pub use url::{
+    Credentials, Origin, check_user_info, is_http_url, origin, resolve, split_credentials,
+    with_credentials_of,
+};
 
 #[cfg(test)]
 mod tests;

@@ -17,11 +17,27 @@ pub struct HttpOptions {
     /// [`HttpOptions::download_read_timeout`] guards the body.
     pub request_timeout: Duration,
     /// Longest wait for the next bytes of a package body (NuGet's 60 s download timeout).
+    ///
+    /// As in NuGet, this is a per-read deadline only: a package body that keeps trickling in
+    /// never times out by it. Set [`HttpOptions::download_timeout`] for an overall deadline.
     pub download_read_timeout: Duration,
+    /// Overall deadline for a package download, headers and body, counted from the request.
+    /// Default `None`: no overall deadline, NuGet's behaviour (only
+    /// [`HttpOptions::download_read_timeout`] per read and the request deadline for headers).
+    pub download_timeout: Option<Duration>,
     /// Largest JSON (or other in-memory) response body, after decompression. Default 64 MiB.
     pub max_response_bytes: u64,
     /// Largest `.nupkg` body, after decompression. Default 4 GiB.
     pub max_package_bytes: u64,
+    /// Most pages one registration index may list, inline or remote; an index with more is
+    /// refused as [`crate::ErrorKind::TooLarge`]. Default 2,000 (nuget.org's largest ids have a
+    /// few dozen pages of 64 versions), so that a hostile index cannot make a reader fetch
+    /// thousands of documents.
+    pub max_registration_pages: usize,
+    /// Most bytes read for one registration (index and the pages fetched for a call, as the
+    /// feed sent them, decompressed); past it the read fails as
+    /// [`crate::ErrorKind::TooLarge`]. Default 512 MiB.
+    pub max_registration_bytes: u64,
     /// Redirects followed before giving up. Default 10.
     pub max_redirects: u32,
     /// `X-NuGet-Session-Id` sent with every request. The default is fresh for every
@@ -38,8 +54,11 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(100),
             download_read_timeout: Duration::from_secs(60),
+            download_timeout: None,
             max_response_bytes: 64 * 1024 * 1024,
             max_package_bytes: 4 * 1024 * 1024 * 1024,
+            max_registration_pages: 2_000,
+            max_registration_bytes: 512 * 1024 * 1024,
             max_redirects: 10,
             session_id: new_session_id(),
             extra_headers: Vec::new(),
@@ -103,6 +122,10 @@ mod tests {
         assert_eq!(options.request_timeout, Duration::from_secs(100));
         assert_eq!(options.max_response_bytes, 64 << 20);
         assert_eq!(options.max_package_bytes, 4 << 30);
+        assert_eq!(options.download_read_timeout, Duration::from_secs(60));
+        assert_eq!(options.download_timeout, None);
+        assert_eq!(options.max_registration_pages, 2_000);
+        assert_eq!(options.max_registration_bytes, 512 << 20);
         assert!(options.extra_headers.is_empty());
     }
 

@@ -99,6 +99,7 @@ fn refused_connections_are_network_errors() {
     let url = format!("http://127.0.0.1:{port}/index.json");
     let err = client().get_bytes(&url).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert_eq!(err.message(), "connection refused");
     assert_eq!(err.url(), Some(url.as_str()));
     assert_eq!(err.status(), None);
 }
@@ -118,6 +119,8 @@ fn slow_servers_hit_the_deadline() {
         .get_bytes(&server.base_url())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    // The limit the user configured, not ureq's name for the phase.
+    assert!(err.message().starts_with("timed out after 0.2 s"), "{err}");
 }
 
 #[test]
@@ -189,6 +192,30 @@ fn gzip_and_deflate_bodies_are_decoded() {
 }
 
 #[test]
+fn stacked_encodings_are_refused_naming_them() {
+    let json = br#"{"versions":["1.0.0"]}"#;
+    let gzip_once = |bytes: &[u8]| {
+        let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
+        gzip.write_all(bytes).unwrap();
+        gzip.finish().unwrap()
+    };
+    let twice = gzip_once(&gzip_once(json));
+    let server = LoopbackServer::start(move |_| {
+        Response::json(twice.clone()).with_header("Content-Encoding", "gzip, gzip")
+    })
+    .unwrap();
+    let err = client().get_bytes(&server.base_url()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(
+        err.message()
+            .contains("stacked Content-Encoding \"gzip, gzip\""),
+        "{err}"
+    );
+    assert_eq!(err.url(), Some(server.base_url().as_str()));
+    assert_eq!(err.status(), Some(200));
+}
+
+#[test]
 fn downloads_stream_under_the_package_cap() {
     let server = LoopbackServer::start(|_| Response::new(200, vec![7u8; 300_000])).unwrap();
     let mut out = Vec::new();
@@ -202,6 +229,42 @@ fn downloads_stream_under_the_package_cap() {
         .download_to(&server.base_url(), &mut Vec::new())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TooLarge);
+}
+
+#[test]
+fn a_trickling_package_outlives_the_per_read_timeout_but_not_download_timeout() {
+    // 20 chunks, 40 ms apart: every read is quick, the whole body takes about 0.8 s.
+    let body: Vec<u8> = (0..2_000u32).map(|i| (i % 251) as u8).collect();
+    let served = body.clone();
+    let server = LoopbackServer::start(move |_| {
+        Response::new(200, served.clone()).trickled(100, Duration::from_millis(40))
+    })
+    .unwrap();
+    // NuGet's behaviour by default: no overall deadline, only per read.
+    let per_read_only = HttpOptions {
+        download_read_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_millis(500),
+        ..HttpOptions::default()
+    };
+    let mut out = Vec::new();
+    client_with(per_read_only.clone())
+        .download_to(&server.base_url(), &mut out)
+        .unwrap();
+    assert_eq!(out, body);
+
+    let bounded = HttpOptions {
+        download_timeout: Some(Duration::from_millis(300)),
+        ..per_read_only
+    };
+    let err = client_with(bounded)
+        .download_to(&server.base_url(), &mut Vec::new())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(
+        err.message(),
+        "timed out after 0.3 s reading the response body"
+    );
+    assert_eq!(err.url(), Some(server.base_url().as_str()));
 }
 
 #[test]
@@ -261,6 +324,26 @@ fn errors_never_show_credentials() {
     assert_eq!(
         err.url(),
         Some(format!("http://127.0.0.1:{port}/index.json").as_str())
+    );
+}
+
+#[test]
+fn only_http_and_https_are_fetched_or_followed() {
+    let server = LoopbackServer::start(|_| {
+        Response::new(302, "").with_header("Location", "file:///etc/passwd")
+    })
+    .unwrap();
+    let err = client().get_bytes(&server.base_url()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.url(), Some("file:///etc/passwd"));
+    assert_eq!(err.status(), Some(302));
+    assert_eq!(server.request_count(), 1);
+
+    let err = client().get_bytes("file:///etc/passwd").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid argument: only http:// and https:// URLs can be fetched [url: file:///etc/passwd]"
     );
 }
 

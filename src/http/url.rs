@@ -45,19 +45,33 @@ pub struct Origin {
 }
 
 /// Splits `user:password@` off a URL: the URL without it and the (percent-decoded) credentials.
+///
+/// The user info is found by [`crate::error::user_info_span`], the rule that also hides it in
+/// messages; [`check_user_info`] refuses the URLs whose user info that rule had to guess.
 pub fn split_credentials(url: &str) -> (String, Option<Credentials>) {
-    let Some((start, end)) = authority_span(url) else {
+    let Some(span) = crate::error::user_info_span(url) else {
         return (url.to_string(), None);
     };
-    let authority = &url[start..end];
-    let Some(at) = authority.rfind('@') else {
-        return (url.to_string(), None);
-    };
-    let userinfo = &authority[..at];
+    let userinfo = &url[span.start..span.at];
     let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-    let bare = format!("{}{}", &url[..start], &url[start + at + 1..]);
+    let bare = format!("{}{}", &url[..span.start], &url[span.at + 1..]);
     let credentials = Credentials::new(percent_decode(user), percent_decode(password));
     (bare, Some(credentials))
+}
+
+/// Refuses a URL whose password holds an unencoded `/`, `?` or `#`: read by the standard it
+/// would send the request to the user name as a host, so it is never sent anywhere. The
+/// message names the URL without the user info and never echoes the password.
+pub fn check_user_info(url: &str) -> crate::Result<()> {
+    match crate::error::user_info_span(url) {
+        Some(span) if span.unencoded => Err(crate::Error::new(
+            crate::ErrorKind::InvalidArgument,
+            "the user info of the URL holds an unencoded '/', '?' or '#'; percent-encode the \
+             password ('/' as %2F, '?' as %3F, '#' as %23, '@' as %40)",
+        )
+        .with_url(url)),
+        _ => Ok(()),
+    }
 }
 
 /// The origin of an absolute URL, `None` when it has no `scheme://authority`.
@@ -143,6 +157,15 @@ pub fn loggable(url: &str) -> String {
     out
 }
 
+/// Whether a URL is `http://` or `https://` (any case): the only schemes rnuget fetches.
+pub fn is_http_url(url: &str) -> bool {
+    let starts = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    starts("http://") || starts("https://")
+}
+
 /// The URL without its `#fragment`, which is never sent to a server.
 pub fn without_fragment(url: &str) -> &str {
     url.split_once('#').map_or(url, |(before, _)| before)
@@ -193,9 +216,11 @@ fn authority_span(url: &str) -> Option<(usize, usize)> {
         return None;
     }
     let start = scheme_end + 3;
-    let end = url[start..]
+    // The host starts after the user info, which may hold delimiters (see `user_info_span`).
+    let host_start = crate::error::user_info_span(url).map_or(start, |span| span.at + 1);
+    let end = url[host_start..]
         .find(['/', '?', '#'])
-        .map_or(url.len(), |i| start + i);
+        .map_or(url.len(), |i| host_start + i);
     Some((start, end))
 }
 
@@ -298,6 +323,21 @@ mod tests {
             split_credentials("http://u@h/").1,
             Some(Credentials::new("u", ""))
         );
+    }
+
+    #[test]
+    fn user_info_with_unencoded_delimiters_is_split_by_the_hiding_rule() {
+        let url = "http://alice:pa/ss?w#d@127.0.0.1:9/ok/index.json";
+        let (bare, creds) = split_credentials(url);
+        assert_eq!(bare, "http://127.0.0.1:9/ok/index.json");
+        assert_eq!(creds, Some(Credentials::new("alice", "pa/ss?w#d")));
+        assert_eq!(origin(url), origin("http://127.0.0.1:9/"));
+        assert_eq!(loggable(url), "http://127.0.0.1:9/ok/index.json");
+        let err = check_user_info(url).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(!format!("{err} {err:?}").contains("pa/ss"), "{err}");
+        assert!(check_user_info("http://alice:p%2Fa@h/x").is_ok());
+        assert!(check_user_info("http://alice:p@a@h/x").is_ok());
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! Opening a `.nupkg` as a whole: the central directory must be readable, every entry must
-//! decompress with its CRC intact, no entry name may leave the package folder (`..`, absolute or
-//! drive paths), and there must be exactly one `.nuspec` at the root. Nothing is handed out before
-//! all of that holds.
+//! Opening a `.nupkg` as a whole: the central directory must be readable, no entry name may
+//! leave the package folder (`..`, absolute or drive paths), there must be exactly one `.nuspec`
+//! at the root, entries must not share bytes and their declared sizes must stay within
+//! [`PackageLimits`], and every entry must decompress to exactly its declared size with its CRC
+//! intact. Nothing is handed out before all of that holds.
 
-use std::io::{self, Read, Seek};
+use std::io::{self, Read, Seek, Write};
 
 use zip::ZipArchive;
 
+use super::limits::PackageLimits;
 use crate::framework::text::unescape_data_string;
 use crate::{Error, ErrorKind, Result};
 
@@ -28,7 +30,11 @@ fn invalid(label: &str, why: impl std::fmt::Display) -> Error {
 }
 
 /// Reads and validates the whole archive.
-pub(super) fn read<R: Read + Seek>(reader: R, label: &str) -> Result<Archive> {
+pub(super) fn read<R: Read + Seek>(
+    reader: R,
+    label: &str,
+    limits: &PackageLimits,
+) -> Result<Archive> {
     let mut zip = ZipArchive::new(reader).map_err(|err| {
         invalid(
             label,
@@ -58,14 +64,26 @@ pub(super) fn read<R: Read + Seek>(reader: R, label: &str) -> Result<Archive> {
         }
         files.push(unescaped);
     }
-    // The cheap checks first: a zip that is no package is refused without decompressing it.
+    // The cheap checks first: a zip that is no package, or whose directory declares more than
+    // the limits allow, is refused without decompressing anything.
     let nuspec_index = root_nuspec(&files, label)?;
-    for (index, name) in files.iter().enumerate() {
-        check_entry(&mut zip, index)
-            .map_err(|err| invalid(label, format!("entry {name:?}: {err}")))?;
+    let sizes = check_layout(&mut zip, &files, limits, label)?;
+    if sizes[nuspec_index] > MAX_NUSPEC_BYTES {
+        let why = format!("the manifest is larger than {MAX_NUSPEC_BYTES} bytes");
+        return Err(invalid(
+            label,
+            format!("entry {:?}: {why}", files[nuspec_index]),
+        ));
     }
-    let nuspec = read_nuspec(&mut zip, nuspec_index)
-        .map_err(|err| invalid(label, format!("entry {:?}: {err}", files[nuspec_index])))?;
+    let mut nuspec = Vec::new();
+    for (index, name) in files.iter().enumerate() {
+        let checked = if index == nuspec_index {
+            check_entry(&mut zip, index, &mut nuspec)
+        } else {
+            check_entry(&mut zip, index, &mut io::sink())
+        };
+        checked.map_err(|err| invalid(label, format!("entry {name:?}: {err}")))?;
+    }
     let signed = raw_names.iter().any(|raw| raw == b".signature.p7s");
     Ok(Archive {
         files,
@@ -92,10 +110,97 @@ fn unsafe_name(name: &str) -> Option<&'static str> {
     None
 }
 
-/// Decompresses one entry to nowhere, which checks its local header, its data and its CRC.
-fn check_entry<R: Read + Seek>(zip: &mut ZipArchive<R>, index: usize) -> io::Result<()> {
-    let mut entry = zip.by_index(index).map_err(io::Error::other)?;
-    io::copy(&mut entry, &mut io::sink())?;
+/// Where one entry's bytes lie in the file: its local header, then its compressed data.
+struct Span {
+    start: u64,
+    end: u64,
+    index: usize,
+}
+
+/// Checks what the central directory declares, reading local headers only: no two entries may
+/// share bytes (a bomb points hundreds of entries at one deflated stream), and the declared
+/// sizes and compression ratios must stay within `limits`. Returns the declared sizes.
+fn check_layout<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    files: &[String],
+    limits: &PackageLimits,
+    label: &str,
+) -> Result<Vec<u64>> {
+    let mut spans = Vec::with_capacity(files.len());
+    let mut sizes = Vec::with_capacity(files.len());
+    let (mut total, mut total_compressed) = (0u64, 0u64);
+    for (index, name) in files.iter().enumerate() {
+        let entry_error = |why: String| invalid(label, format!("entry {name:?}: {why}"));
+        let entry = zip
+            .by_index_raw(index)
+            .map_err(|err| entry_error(err.to_string()))?;
+        let (size, compressed) = (entry.size(), entry.compressed_size());
+        if size > limits.max_entry_size {
+            return Err(entry_error(format!(
+                "declares {size} bytes uncompressed, over the limit of {} per entry",
+                limits.max_entry_size
+            )));
+        }
+        if let Some(why) = limits.ratio_excess(size, compressed) {
+            return Err(entry_error(why));
+        }
+        let start = entry.header_start();
+        // The local header has been read, so its end is known; a fixed header is 30 bytes.
+        let data_start = entry.data_start().unwrap_or(start.saturating_add(30));
+        spans.push(Span {
+            start,
+            end: data_start.saturating_add(compressed),
+            index,
+        });
+        sizes.push(size);
+        total = total.saturating_add(size);
+        total_compressed = total_compressed.saturating_add(compressed);
+    }
+    if total > limits.max_total_size {
+        return Err(invalid(
+            label,
+            format!(
+                "the entries declare {total} bytes uncompressed in all, over the limit of {}",
+                limits.max_total_size
+            ),
+        ));
+    }
+    if let Some(why) = limits.ratio_excess(total, total_compressed) {
+        return Err(invalid(label, format!("the archive as a whole: {why}")));
+    }
+    spans.sort_unstable_by_key(|span| (span.start, span.end));
+    if let Some(pair) = spans.windows(2).find(|pair| pair[0].end > pair[1].start) {
+        return Err(invalid(
+            label,
+            format!(
+                "entries {:?} and {:?} overlap in the file (a zip bomb?)",
+                files[pair[0].index], files[pair[1].index]
+            ),
+        ));
+    }
+    Ok(sizes)
+}
+
+/// Decompresses one entry into `out`, which checks its local header, its data and its CRC, and
+/// that it yields exactly the size it declares: inflating stops one byte past that size.
+fn check_entry<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    index: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let entry = zip.by_index(index).map_err(io::Error::other)?;
+    let declared = entry.size();
+    let inflated = io::copy(&mut entry.take(declared.saturating_add(1)), out)?;
+    if inflated > declared {
+        return Err(io::Error::other(format!(
+            "inflates to more than the {declared} bytes its directory entry declares"
+        )));
+    }
+    if inflated < declared {
+        return Err(io::Error::other(format!(
+            "inflates to {inflated} bytes where its directory entry declares {declared}"
+        )));
+    }
     Ok(())
 }
 
@@ -112,18 +217,6 @@ fn root_nuspec(files: &[String], label: &str) -> Result<usize> {
             format!("more than one .nuspec file at the root ({first:?}, {second:?}, ...)"),
         )),
     }
-}
-
-fn read_nuspec<R: Read + Seek>(zip: &mut ZipArchive<R>, index: usize) -> io::Result<Vec<u8>> {
-    let entry = zip.by_index(index).map_err(io::Error::other)?;
-    let mut bytes = Vec::new();
-    entry.take(MAX_NUSPEC_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_NUSPEC_BYTES {
-        return Err(io::Error::other(format!(
-            "the manifest is larger than {MAX_NUSPEC_BYTES} bytes"
-        )));
-    }
-    Ok(bytes)
 }
 
 #[cfg(test)]

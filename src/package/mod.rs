@@ -2,12 +2,14 @@
 //!
 //! ```text
 //! archive.rs     the whole-zip validation a package passes before anyone sees it
+//! limits.rs      the sizes and compression ratios a package may declare (zip bombs)
 //! nuspec.rs      the manifest model and its parsing
 //! metadata.rs    single values of <metadata>: text, flags, license, repository, package types
 //! groups.rs      dependency groups, reference groups, framework assemblies
 //! frameworks.rs  supported frameworks (GetSupportedFrameworks)
 //! hash.rs        SHA-512 of the file and the signed-package content hash
 //! xml.rs         XML decoding and XDocument-like lookups
+//! xml_shape.rs   the pre-scan refusing manifests shaped to make parsing slow
 //! model.rs       license, package type, repository, framework-specific groups
 //! dependency.rs  dependencies and dependency groups (shared with feed metadata)
 //! ```
@@ -17,14 +19,19 @@ mod dependency;
 mod frameworks;
 mod groups;
 mod hash;
+mod id;
+mod limits;
 mod metadata;
 mod model;
 mod nuspec;
 #[cfg(test)]
 mod tests;
 mod xml;
+mod xml_shape;
 
 pub use dependency::{Dependency, DependencyGroup};
+pub use id::{MAX_PACKAGE_ID_LENGTH, is_valid_id, validate_id};
+pub use limits::PackageLimits;
 pub use model::{
     FrameworkAssembly, FrameworkSpecificGroup, LicenseKind, LicenseMetadata, PackageType,
     RepositoryMetadata,
@@ -51,21 +58,37 @@ pub struct PackageReader {
 }
 
 impl PackageReader {
-    /// Opens and validates a package file (whole zip, one root nuspec, safe entry names).
+    /// Opens and validates a package file (whole zip, one root nuspec, safe entry names), within
+    /// the default [`PackageLimits`].
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_limits(path, &PackageLimits::DEFAULT)
+    }
+
+    /// [`Self::open`] within the given limits.
+    pub fn open_with_limits(path: &Path, limits: &PackageLimits) -> Result<Self> {
         let label = path.display().to_string();
         let file = File::open(path)
             .map_err(|err| Error::from(err).context(format!("{label}: cannot open package")))?;
-        Self::read(BufReader::new(file), label)
+        Self::read(BufReader::new(file), label, limits)
     }
 
-    /// Validates and opens a package held in memory. `label` names it in errors.
+    /// Validates and opens a package held in memory, within the default [`PackageLimits`].
+    /// `label` names it in errors.
     pub fn from_bytes(bytes: Vec<u8>, label: &str) -> Result<Self> {
-        Self::read(Cursor::new(bytes), label.to_string())
+        Self::from_bytes_with_limits(bytes, label, &PackageLimits::DEFAULT)
     }
 
-    fn read<R: Read + Seek>(mut reader: R, label: String) -> Result<Self> {
-        let archive = archive::read(&mut reader, &label)?;
+    /// [`Self::from_bytes`] within the given limits.
+    pub fn from_bytes_with_limits(
+        bytes: Vec<u8>,
+        label: &str,
+        limits: &PackageLimits,
+    ) -> Result<Self> {
+        Self::read(Cursor::new(bytes), label.to_string(), limits)
+    }
+
+    fn read<R: Read + Seek>(mut reader: R, label: String, limits: &PackageLimits) -> Result<Self> {
+        let archive = archive::read(&mut reader, &label, limits)?;
         let nuspec = Nuspec::from_bytes(&archive.nuspec, &label)?;
         let hash_error = |err: std::io::Error| {
             Error::new(

@@ -42,13 +42,28 @@ fn utf8(bytes: &[u8], label: &str) -> Result<String> {
         .map_err(|err| invalid(label, format!("not valid UTF-8: {err}")))
 }
 
+/// The most XML nodes (elements, text, comments...) a manifest may have; real ones have a few
+/// hundred.
+pub(super) const MAX_NODES: u32 = 500_000;
+
 /// Parses the document; DTDs are refused, as .NET's `XmlReader` refuses them by default.
+/// Shapes no real manifest has and that would make parsing slow are refused first (see
+/// [`xml_shape`](super::xml_shape)), as are documents of more than [`MAX_NODES`] nodes.
 pub(super) fn parse<'a>(text: &'a str, label: &str) -> Result<Document<'a>> {
+    if let Some(why) = super::xml_shape::check(text) {
+        return Err(invalid(label, format!("refused before parsing: {why}")));
+    }
     let options = ParsingOptions {
         allow_dtd: false,
+        nodes_limit: MAX_NODES,
         ..ParsingOptions::default()
     };
-    Document::parse_with_options(text, options).map_err(|err| invalid(label, err))
+    Document::parse_with_options(text, options).map_err(|err| match err {
+        roxmltree::Error::NodesLimitReached => {
+            invalid(label, format!("more than {MAX_NODES} XML nodes"))
+        }
+        err => invalid(label, err),
+    })
 }
 
 /// The default namespace in scope at `node` (`None` for no namespace).

@@ -1,6 +1,7 @@
 //! Floating versions (`*`, `1.*`, `1.0.0-*`, `1.*-rc.*`, `*-*`): which part floats, the lowest
 //! version they stand for, and which versions they take.
 
+use crate::error::quoted_input;
 use std::fmt;
 
 use super::compare::VersionComparison;
@@ -106,7 +107,7 @@ impl FloatRange {
         Self::try_parse(input).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidRange,
-                format!("{input:?} is not a valid floating version"),
+                format!("{} is not a valid floating version", quoted_input(input)),
             )
         })
     }

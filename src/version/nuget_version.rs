@@ -1,5 +1,6 @@
 //! [`NuGetVersion`]: parsing, parts and string forms.
 
+use crate::error::quoted_input;
 use std::fmt;
 
 use super::parse::{self, Numbers, Rules, Scanned};
@@ -23,7 +24,7 @@ pub struct NuGetVersion {
 pub(super) fn invalid_version(input: &str) -> Error {
     Error::new(
         ErrorKind::InvalidVersion,
-        format!("{input:?} is not a valid NuGet version"),
+        format!("{} is not a valid NuGet version", quoted_input(input)),
     )
 }
 

@@ -3,6 +3,7 @@
 use super::float_range::FloatRange;
 use super::nuget_version::NuGetVersion;
 use super::range::VersionRange;
+use crate::error::quoted_input;
 use crate::{Error, ErrorKind, Result};
 
 impl VersionRange {
@@ -13,7 +14,7 @@ impl VersionRange {
         Self::try_parse(input).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidRange,
-                format!("{input:?} is not a valid version range"),
+                format!("{} is not a valid version range", quoted_input(input)),
             )
         })
     }

@@ -1,6 +1,8 @@
 //! The client over many sources, against demo feeds and failing servers on loopback, and the
 //! `rnuget` binary end to end.
 
+mod credentials;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex};
@@ -182,49 +184,103 @@ fn a_source_without_the_package_404s_and_the_next_one_answers() {
     );
 }
 
+fn tolerant(sources: &[(&str, String)]) -> Client {
+    let options = sources.iter().fold(ClientOptions::new(), |o, (name, url)| {
+        o.named_source(name, url)
+    });
+    Client::new(options.ignore_failed_sources(true)).unwrap()
+}
+
 #[test]
 fn a_source_url_that_404s_is_a_broken_source_not_a_missing_package() {
     let nothing = LoopbackServer::start(|_| Response::not_found()).unwrap();
     let nothing_url = format!("{}/v3/index.json", nothing.base_url());
     let demo = DemoFeed::start().unwrap();
-    let client = client(&[("nothing", nothing_url.clone()), ("demo", demo.index_url())]);
+    let sources = [("nothing", nothing_url.clone()), ("demo", demo.index_url())];
+    let client = client(&sources);
 
-    let found = client
+    // Every operation fails naming the source and its URL, as NuGet's NU1301 does.
+    let check = |err: rnuget::Error| {
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        assert_eq!(err.status(), Some(404));
+        assert_eq!(err.source_name(), Some("nothing"));
+        assert_eq!(err.url(), Some(nothing_url.as_str()));
+        let expected = format!("unable to load the service index for source {nothing_url}");
+        assert!(err.message().contains(&expected), "{err}");
+        // The URL is said once.
+        assert_eq!(
+            err.to_string().matches(nothing_url.as_str()).count(),
+            1,
+            "{err}"
+        );
+    };
+    check(client.list_versions("Demo.Core").unwrap_err());
+    check(
+        client
+            .get_version_metadata("Demo.Core", &v("2.0.0"))
+            .unwrap_err(),
+    );
+    check(
+        client
+            .get_metadata("Demo.Core", &MetadataOptions::default())
+            .unwrap_err(),
+    );
+    check(
+        client
+            .download_to_vec("Demo.Core", &v("2.0.0"))
+            .unwrap_err(),
+    );
+    let answers = client.search(&SearchQuery::default());
+    check(answers[0].result.clone().unwrap_err());
+
+    // Ignored, the next source answers.
+    let tolerant = tolerant(&sources);
+    let found = tolerant
         .get_version_metadata("Demo.Core", &v("2.0.0"))
         .unwrap();
     assert_eq!(found.source, "demo");
-    let err = client.list_versions("Demo.Core").unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
-    assert_eq!(err.status(), Some(404));
-    assert_eq!(err.source_name(), Some("nothing"));
-    assert_eq!(err.url(), Some(nothing_url.as_str()));
-    assert!(err.to_string().contains("no service index"), "{err}");
+    assert_eq!(tolerant.list_versions("Demo.Core").unwrap().len(), 4);
 }
 
 #[test]
-fn a_failing_source_is_reported_and_a_working_one_still_answers() {
+fn a_failing_source_fails_the_call_unless_failed_sources_are_ignored() {
     let broken = failing_server();
     let broken_url = format!("{}/v3/index.json", broken.base_url());
     let demo = DemoFeed::start().unwrap();
-    let client = client(&[("broken", broken_url.clone()), ("demo", demo.index_url())]);
+    let sources = [("broken", broken_url.clone()), ("demo", demo.index_url())];
+    let client = client(&sources);
 
-    // Single items: the failure does not hide the package the next source has.
-    let found = client
-        .get_version_metadata("Demo.Json", &v("1.0.1"))
-        .unwrap();
-    assert_eq!(found.source, "demo");
-    let bytes = client.download_to_vec("Demo.Json", &v("1.0.1")).unwrap();
-    assert_eq!(
-        bytes.value,
-        demo.package_bytes("Demo.Json", "1.0.1").unwrap().unwrap()
+    // NuGet's rule for restore: the package might have been in the failed source.
+    let check = |err: rnuget::Error| {
+        assert_eq!(err.kind(), ErrorKind::HttpStatus, "{err}");
+        assert_eq!(err.status(), Some(500));
+        assert_eq!(err.source_name(), Some("broken"));
+        assert_eq!(err.url(), Some(broken_url.as_str()));
+        assert!(!err.message().contains("not found"), "{err}");
+    };
+    check(
+        client
+            .get_version_metadata("Demo.Json", &v("1.0.1"))
+            .unwrap_err(),
     );
-
-    // A union is incomplete without the broken source: an error naming it, its URL, its status.
-    let err = client.list_versions("Demo.Json").unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::HttpStatus);
-    assert_eq!(err.status(), Some(500));
-    assert_eq!(err.source_name(), Some("broken"));
-    assert_eq!(err.url(), Some(broken_url.as_str()));
+    check(
+        client
+            .get_metadata("Demo.Json", &MetadataOptions::default())
+            .unwrap_err(),
+    );
+    check(
+        client
+            .download_to_vec("Demo.Json", &v("1.0.1"))
+            .unwrap_err(),
+    );
+    let path = temp_dir("failing-source").join("demo.json.nupkg");
+    check(
+        client
+            .download_to_file("Demo.Json", &v("1.0.1"), &path)
+            .unwrap_err(),
+    );
+    assert!(!path.exists());
+    check(client.list_versions("Demo.Json").unwrap_err());
 
     // Search keeps every source's own answer.
     let answers = client.search(&SearchQuery {
@@ -240,17 +296,20 @@ fn a_failing_source_is_reported_and_a_working_one_still_answers() {
         "Demo.Json"
     );
 
-    // With failed sources ignored, the union is what the others have.
-    let tolerant = Client::new(
-        ClientOptions::new()
-            .named_source("broken", &broken_url)
-            .named_source("demo", &demo.index_url())
-            .ignore_failed_sources(true),
-    )
-    .unwrap();
+    // With failed sources ignored, the others answer.
+    let tolerant = tolerant(&sources);
     assert_eq!(
         strings(&tolerant.list_versions("Demo.Json").unwrap()),
         ["0.9.0", "1.0.0", "1.0.1"]
+    );
+    let found = tolerant
+        .get_version_metadata("Demo.Json", &v("1.0.1"))
+        .unwrap();
+    assert_eq!(found.source, "demo");
+    let bytes = tolerant.download_to_vec("Demo.Json", &v("1.0.1")).unwrap();
+    assert_eq!(
+        bytes.value,
+        demo.package_bytes("Demo.Json", "1.0.1").unwrap().unwrap()
     );
 }
 
@@ -259,23 +318,166 @@ fn when_only_failing_sources_remain_the_failure_is_reported() {
     let broken = failing_server();
     let broken_url = format!("{}/v3/index.json", broken.base_url());
     let empty = DemoFeed::with_packages(Vec::<DemoPackage>::new()).unwrap();
-    let client = client(&[("empty", empty.index_url()), ("broken", broken_url.clone())]);
-    let err = client
+    let sources = [("empty", empty.index_url()), ("broken", broken_url.clone())];
+    let err = client(&sources)
         .get_version_metadata("Demo.Core", &v("1.0.0"))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::HttpStatus, "{err}");
     assert_eq!(err.status(), Some(500));
     assert_eq!(err.source_name(), Some("broken"));
-    assert!(err.to_string().contains("Demo.Core 1.0.0"), "{err}");
-    assert!(err.to_string().contains("'empty'"), "{err}");
+    assert!(err.message().starts_with("Demo.Core 1.0.0: "), "{err}");
 
-    let tolerant = Client::new(
-        ClientOptions::new()
-            .named_source("broken", &broken_url)
-            .ignore_failed_sources(true),
-    )
-    .unwrap();
-    assert_eq!(tolerant.list_versions("x").unwrap_err().status(), Some(500));
+    // Ignored: not found where it was looked for, and the failed source is named.
+    let err = tolerant(&sources)
+        .get_version_metadata("Demo.Core", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert_eq!(
+        err.message(),
+        "Demo.Core 1.0.0 was not found in any source ('empty'); failed sources ignored: 'broken'"
+    );
+
+    // Only failing sources: the failure, plainly, ignored or not.
+    let only_broken = tolerant(&[("broken", broken_url.clone())]);
+    assert_eq!(
+        only_broken.list_versions("x").unwrap_err().status(),
+        Some(500)
+    );
+    let err = only_broken
+        .download_to_vec("Demo.Core", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err}");
+    assert!(!err.message().contains("not found"), "{err}");
+}
+
+/// A server in front of `feed`: `answer` may answer a request itself; everything else is
+/// fetched from the feed, with the feed's URLs in the body rewritten to the proxy's own
+/// (`rewrite` then edits the body further).
+fn proxy(
+    feed: &DemoFeed,
+    answer: impl Fn(&rnuget::demo::server::Request) -> Option<Response> + Send + Sync + 'static,
+    rewrite: impl Fn(String, &str) -> String + Send + Sync + 'static,
+) -> LoopbackServer {
+    let feed_base = feed.base_url();
+    let http = rnuget::http::HttpClient::new(rnuget::http::HttpOptions::default()).unwrap();
+    LoopbackServer::start(move |request| {
+        if let Some(response) = answer(request) {
+            return response;
+        }
+        let own_base = format!("http://{}", request.header("host").unwrap_or_default());
+        match http.get_bytes(&format!("{feed_base}{}", request.target)) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let text = text.replace(&feed_base, &own_base);
+                    Response::new(200, rewrite(text, &own_base))
+                }
+                Err(bytes) => Response::new(200, bytes.into_bytes()),
+            },
+            Err(err) => Response::new(err.status().unwrap_or(502), err.to_string()),
+        }
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_package_that_is_not_the_one_asked_for_is_refused_and_not_kept() {
+    let demo = DemoFeed::start().unwrap();
+    let wrong = demo.package_bytes("Demo.Core", "1.0.0").unwrap().unwrap();
+    let asked_path = demo.package_url("Demo.Core", "1.1.0").unwrap();
+    let asked_path = asked_path.trim_start_matches(&demo.base_url()).to_string();
+    let server = proxy(
+        &demo,
+        move |request| (request.path() == asked_path).then(|| Response::new(200, wrong.clone())),
+        |text, _| text,
+    );
+    let client = Client::for_sources(&[format!("{}/v3/index.json", server.base_url())]).unwrap();
+    let url = demo
+        .package_url("Demo.Core", "1.1.0")
+        .unwrap()
+        .replace(&demo.base_url(), &server.base_url());
+    let check = |err: rnuget::Error| {
+        assert_eq!(err.kind(), ErrorKind::InvalidPackage, "{err}");
+        assert_eq!(err.url(), Some(url.as_str()), "{err}");
+        let said = format!("the package at {url} is Demo.Core 1.0.0, not the Demo.Core 1.1.0");
+        assert!(err.message().contains(&said), "{err}");
+    };
+    let dir = temp_dir("identity");
+    let path = dir.join("demo.core.1.1.0.nupkg");
+    check(
+        client
+            .download_to_file("Demo.Core", &v("1.1.0"), &path)
+            .unwrap_err(),
+    );
+    assert!(!path.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "a temporary file was left"
+    );
+    check(
+        client
+            .download_to_vec("Demo.Core", &v("1.1.0"))
+            .unwrap_err(),
+    );
+    // Ids compare ignoring case, versions as NuGet versions.
+    let found = client.download_to_vec("demo.CORE", &v("1.0")).unwrap();
+    assert_eq!(
+        found.value,
+        demo.package_bytes("Demo.Core", "1.0.0").unwrap().unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_flat_container_404_falls_back_to_the_registrations_package_content() {
+    // nuget-server matches prerelease labels case-sensitively: the lower-cased flat-container
+    // URL misses, the registration's packageContent URL has the package.
+    let demo = DemoFeed::with_packages([DemoPackage::new("Case.Pkg", "1.0.0-Beta")]).unwrap();
+    let bytes = demo
+        .package_bytes("Case.Pkg", "1.0.0-Beta")
+        .unwrap()
+        .unwrap();
+    let flat = demo.package_url("Case.Pkg", "1.0.0-Beta").unwrap();
+    let flat_path = flat.trim_start_matches(&demo.base_url()).to_string();
+    let content_path = "/packages/Case.Pkg/1.0.0-Beta".to_string();
+    let (missing, served) = (flat_path.clone(), content_path.clone());
+    let server = proxy(
+        &demo,
+        move |request| match request.path() {
+            path if path == missing => Some(Response::not_found()),
+            path if path == served => Some(Response::new(200, bytes.clone())),
+            _ => None,
+        },
+        move |text, own_base| {
+            let flat_here = format!("{own_base}{flat_path}");
+            text.replace(&flat_here, &format!("{own_base}{content_path}"))
+        },
+    );
+    let client = Client::for_sources(&[format!("{}/v3/index.json", server.base_url())]).unwrap();
+    let expected = demo
+        .package_bytes("Case.Pkg", "1.0.0-Beta")
+        .unwrap()
+        .unwrap();
+    let found = client
+        .download_to_vec("Case.Pkg", &v("1.0.0-Beta"))
+        .unwrap();
+    assert_eq!(found.value, expected);
+
+    let dir = temp_dir("package-content");
+    let path = dir.join("case.pkg.nupkg");
+    let found = client
+        .download_to_file("Case.Pkg", &v("1.0.0-Beta"), &path)
+        .unwrap();
+    assert_eq!(
+        found.value.url,
+        format!("{}/packages/Case.Pkg/1.0.0-Beta", server.base_url())
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A version neither URL has is still "not found".
+    let err = client.download_to_vec("Case.Pkg", &v("9.0.0")).unwrap_err();
+    assert!(err.is_not_found(), "{err}");
 }
 
 #[test]
@@ -507,9 +709,9 @@ fn the_demo_command_walks_the_main_job_with_real_values() {
     let expected = [
         "feed:    http://127.0.0.1:".to_string(),
         "5 packages, 37 versions (1 unlisted)".to_string(),
-        "source demo: 5 hit(s), showing 5".to_string(),
+        "source demo: 5 hits, showing 5".to_string(),
         "  Demo.Core 2.0.0 (4 versions, 9850 downloads)".to_string(),
-        "Demo.Core: 4 version(s)\n  1.0.0\n  1.1.0\n  2.0.0-beta.1\n  2.0.0\n".to_string(),
+        "Demo.Core: 4 versions\n  1.0.0\n  1.1.0\n  2.0.0-beta.1\n  2.0.0\n".to_string(),
         "best match for [1.0.0, 2.0.0): 1.0.0".to_string(),
         "best match for 1.*: 1.1.0".to_string(),
         "best match for (2.0.0, ): none".to_string(),
@@ -606,4 +808,173 @@ fn the_binary_exit_status_tells_failures_apart() {
     let (code, out, _) = rnuget(&["--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("EXIT STATUS"), "{out}");
+}
+
+#[test]
+fn the_binary_reports_failures_alike_with_or_without_json_and_prints_nothing_first() {
+    let demo = DemoFeed::with_packages([
+        DemoPackage::new("Only.Pre", "1.0.0-beta.1"),
+        DemoPackage::new("Long.Text", "1.0.0")
+            .with_description("First line of the description.\nSecond line.\nThird."),
+    ])
+    .unwrap();
+    let url = demo.index_url();
+    for json in [false, true] {
+        let mut args = vec!["versions", "Nope", "-s", &url];
+        if json {
+            args.push("--json");
+        }
+        let (code, out, err) = rnuget(&args);
+        assert_eq!(code, 3, "--json {json}: {err}");
+        assert_eq!(out, "", "--json {json}: nothing on stdout before an error");
+        assert!(err.contains("no source has Nope"), "{err}");
+    }
+
+    // The hint only for an id that exists, naming what would show it.
+    let (code, out, err) = rnuget(&["metadata", "Only.Pre", "-s", &url]);
+    assert_eq!((code, out.as_str()), (3, ""), "{err}");
+    assert!(
+        err.contains("1 version hidden; try --prerelease or --unlisted"),
+        "{err}"
+    );
+    let (code, _, err) = rnuget(&["metadata", "Nope", "-s", &url]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("no source has Nope") && !err.contains("try"),
+        "{err}"
+    );
+
+    // Free text keeps to one line per field.
+    let (code, out, err) = rnuget(&["metadata", "long.text", "1.0", "-s", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Long.Text 1.0.0 (from source "), "{out}");
+    assert!(
+        out.contains("  description:  First line of the description. …\n"),
+        "{out}"
+    );
+    assert!(!out.contains("Second line"), "{out}");
+
+    // Downloads echo the package's own spelling, and a bad path is refused before anything.
+    let dir = temp_dir("cli-echo");
+    let path = dir.join("p.nupkg");
+    let (code, out, err) = rnuget(&[
+        "download",
+        "long.text",
+        "1.0",
+        "-s",
+        &url,
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("downloaded Long.Text 1.0.0 from source "),
+        "{out}"
+    );
+    let missing = dir.join("missing").join("p.nupkg");
+    let (code, out, err) = rnuget(&[
+        "download",
+        "Long.Text",
+        "1.0.0",
+        "-s",
+        &url,
+        "-o",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+    let requests = demo.server().request_count();
+    let (code, _, err) = rnuget(&[
+        "download",
+        "Long.Text",
+        "1.0.0",
+        "-s",
+        &url,
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a folder"), "{err}");
+    assert_eq!(demo.server().request_count(), requests, "nothing was asked");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A source without a scheme, and options of another command.
+    let (code, _, err) = rnuget(&["versions", "x", "-s", "127.0.0.1:1/v3/index.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not a URL: 127.0.0.1:1/v3/index.json"),
+        "{err}"
+    );
+    let (code, _, err) = rnuget(&["search", "x", "--range", "1.0", "-s", &url]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown option --range for search"), "{err}");
+}
+
+#[test]
+fn search_exits_non_zero_when_a_source_failed() {
+    let demo = DemoFeed::start().unwrap();
+    let broken = failing_server();
+    let broken_url = format!("{}/v3/index.json", broken.base_url());
+    let url = demo.index_url();
+    let (code, out, err) = rnuget(&["search", "json", "-s", &broken_url, "-s", &url]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains(&format!("source {url}: 2 hits, showing 2")),
+        "{out}"
+    );
+    assert!(err.contains("search: 1 source of 2 failed"), "{err}");
+    let (code, _, err) = rnuget(&["search", "json", "-s", &broken_url, "-s", &url, "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = rnuget(&[
+        "search",
+        "json",
+        "-s",
+        &broken_url,
+        "-s",
+        &url,
+        "--ignore-failed-sources",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = rnuget(&[
+        "search",
+        "json",
+        "-s",
+        &broken_url,
+        "--ignore-failed-sources",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("(HTTP 500)"), "{err}");
+}
+
+#[test]
+fn a_download_whose_only_source_timed_out_says_so_plainly() {
+    let demo = DemoFeed::start().unwrap();
+    let package = demo.package_url("Demo.Core", "1.0.0").unwrap();
+    let package_path = package.trim_start_matches(&demo.base_url()).to_string();
+    // The package answers too late; everything else is the demo feed.
+    let slow = proxy(
+        &demo,
+        move |request| {
+            (request.path() == package_path).then(|| {
+                std::thread::sleep(Duration::from_millis(1200));
+                Response::not_found()
+            })
+        },
+        |text, _| text,
+    );
+    let http = rnuget::http::HttpOptions {
+        request_timeout: Duration::from_millis(300),
+        ..rnuget::http::HttpOptions::default()
+    };
+    let url = format!("{}/v3/index.json", slow.base_url());
+    let client = Client::new(ClientOptions::new().source(&url).http(http)).unwrap();
+    let err = client
+        .download_to_vec("Demo.Core", &v("1.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(
+        err.message(),
+        "downloading package Demo.Core 1.0.0: timed out after 0.3 s waiting for the response"
+    );
+    assert_eq!(err.source_name(), Some(url.as_str()));
 }

@@ -6,7 +6,7 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use rnuget::ErrorKind;
-use rnuget::package::PackageReader;
+use rnuget::package::{PackageLimits, PackageReader};
 use zip::write::SimpleFileOptions;
 
 use crate::support::{self, tsv};
@@ -217,4 +217,209 @@ fn corpus_zip_edge_cases_are_refused_cleanly() {
         diffs.check(difference);
     }
     diffs.finish();
+}
+
+/// Bytes deflate cannot shrink (a xorshift stream), so only the test's own edits make an entry
+/// look like a bomb.
+fn noise(len: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// A zip of binary entries, deflated.
+fn build_binary_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, content) in entries {
+        writer
+            .start_file(*name, SimpleFileOptions::default())
+            .expect("the test zip accepts the entry");
+        writer.write_all(content).expect("writes to memory");
+    }
+    writer
+        .finish()
+        .expect("the test zip is finished")
+        .into_inner()
+}
+
+/// A zip split at its central directory, so that a test can rewrite the directory records.
+struct Directory {
+    /// Everything before the central directory: local headers and data.
+    body: Vec<u8>,
+    /// One central directory record per entry, as written.
+    records: Vec<Vec<u8>>,
+}
+
+impl Directory {
+    fn split(bytes: &[u8]) -> Directory {
+        let start = central_directory_offset(bytes);
+        let mut records = Vec::new();
+        let mut at = start;
+        while bytes[at..].starts_with(&[0x50, 0x4b, 0x01, 0x02]) {
+            let field = |offset: usize| {
+                u16::from_le_bytes([bytes[at + offset], bytes[at + offset + 1]]) as usize
+            };
+            let len = 46 + field(28) + field(30) + field(32);
+            records.push(bytes[at..at + len].to_vec());
+            at += len;
+        }
+        Directory {
+            body: bytes[..start].to_vec(),
+            records,
+        }
+    }
+
+    /// The record of the entry called `name`.
+    fn record(&self, name: &str) -> &Vec<u8> {
+        self.records
+            .iter()
+            .find(|r| &r[46..46 + name.len()] == name.as_bytes())
+            .expect("the entry is in the directory")
+    }
+
+    /// A copy of a record under another name of the same length.
+    fn renamed(record: &[u8], name: &str) -> Vec<u8> {
+        let mut copy = record.to_vec();
+        copy[46..46 + name.len()].copy_from_slice(name.as_bytes());
+        copy
+    }
+
+    /// Sets the uncompressed size a record declares.
+    fn set_size(record: &mut [u8], size: u32) {
+        record[24..28].copy_from_slice(&size.to_le_bytes());
+    }
+
+    /// The zip again, with a fresh end-of-central-directory record.
+    fn join(&self) -> Vec<u8> {
+        let mut bytes = self.body.clone();
+        let directory: Vec<u8> = self.records.concat();
+        let count = self.records.len() as u16;
+        bytes.extend_from_slice(&directory);
+        bytes.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+        bytes.extend_from_slice(&count.to_le_bytes());
+        bytes.extend_from_slice(&count.to_le_bytes());
+        bytes.extend_from_slice(&(directory.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&(self.body.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+        bytes
+    }
+}
+
+fn assert_invalid_because(result: rnuget::Result<PackageReader>, label: &str, because: &[&str]) {
+    let why = because.join(" ");
+    let message = result
+        .as_ref()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    for part in because {
+        assert!(
+            message.contains(part),
+            "{label}: expected {part:?} in {message:?}"
+        );
+    }
+    assert_invalid(result, label, &why);
+}
+
+#[test]
+fn entries_sharing_one_stream_are_rejected() {
+    // The bomb shape: many directory entries pointing at the same local header and data.
+    let data = noise(64 * 1024);
+    let bytes = build_binary_zip(&[
+        ("Test.Package.nuspec", NUSPEC.as_bytes()),
+        ("lib/a.bin", &data),
+    ]);
+    let mut directory = Directory::split(&bytes);
+    let shared = directory.record("lib/a.bin").clone();
+    for name in ["lib/b.bin", "lib/c.bin", "lib/d.bin"] {
+        directory.records.push(Directory::renamed(&shared, name));
+    }
+    let result = PackageReader::from_bytes(directory.join(), "overlap.nupkg");
+    assert_invalid_because(result, "overlap.nupkg", &["\"lib/a.bin\"", "overlap"]);
+}
+
+#[test]
+fn an_entry_deflated_beyond_the_ratio_limit_is_rejected() {
+    let zeros = vec![0u8; 8 << 20];
+    let bytes = build_binary_zip(&[
+        ("Test.Package.nuspec", NUSPEC.as_bytes()),
+        ("lib/zeros.bin", &zeros),
+    ]);
+    let result = PackageReader::from_bytes(bytes.clone(), "ratio.nupkg");
+    assert_invalid_because(result, "ratio.nupkg", &["\"lib/zeros.bin\"", "ratio"]);
+    // Allowed a higher ratio, the same package opens: the ratio alone refused it.
+    let limits = PackageLimits {
+        max_compression_ratio: 10_000,
+        ..PackageLimits::default()
+    };
+    PackageReader::from_bytes_with_limits(bytes, "ratio.nupkg", &limits)
+        .expect("the package opens under a higher ratio limit");
+}
+
+#[test]
+fn many_small_entries_that_expand_too_much_are_rejected() {
+    // Each entry stays under the size below which a single entry's ratio is not checked; the
+    // archive as a whole still expands a thousandfold.
+    let zeros = vec![0u8; 512 * 1024];
+    let names: Vec<String> = (0..8).map(|i| format!("lib/zeros{i}.bin")).collect();
+    let mut entries: Vec<(&str, &[u8])> = vec![("Test.Package.nuspec", NUSPEC.as_bytes())];
+    entries.extend(names.iter().map(|n| (n.as_str(), zeros.as_slice())));
+    let result = PackageReader::from_bytes(build_binary_zip(&entries), "small-bombs.nupkg");
+    assert_invalid_because(result, "small-bombs.nupkg", &["as a whole", "ratio"]);
+}
+
+#[test]
+fn declared_sizes_over_the_limits_are_rejected_before_inflating() {
+    let data = noise(200 * 1024);
+    let bytes = build_binary_zip(&[
+        ("Test.Package.nuspec", NUSPEC.as_bytes()),
+        ("lib/a.bin", &data),
+        ("lib/b.bin", &data),
+    ]);
+    // A directory that claims 3 GiB for one entry: over the default 1 GiB per entry.
+    let mut directory = Directory::split(&bytes);
+    let index = directory.records.len() - 1;
+    Directory::set_size(&mut directory.records[index], 3 << 30);
+    let result = PackageReader::from_bytes(directory.join(), "huge-entry.nupkg");
+    assert_invalid_because(result, "huge-entry.nupkg", &["\"lib/b.bin\"", "per entry"]);
+
+    let small_entries = PackageLimits {
+        max_entry_size: 100 * 1024,
+        ..PackageLimits::default()
+    };
+    let result =
+        PackageReader::from_bytes_with_limits(bytes.clone(), "entry.nupkg", &small_entries);
+    assert_invalid_because(result, "entry.nupkg", &["\"lib/a.bin\"", "per entry"]);
+    let small_total = PackageLimits {
+        max_total_size: 300 * 1024,
+        ..PackageLimits::default()
+    };
+    let result = PackageReader::from_bytes_with_limits(bytes.clone(), "total.nupkg", &small_total);
+    assert_invalid_because(result, "total.nupkg", &["in all"]);
+    PackageReader::from_bytes(bytes, "fine.nupkg").expect("within the default limits it opens");
+}
+
+#[test]
+fn an_entry_must_inflate_to_exactly_its_declared_size() {
+    let data = noise(64 * 1024);
+    let bytes = build_binary_zip(&[
+        ("Test.Package.nuspec", NUSPEC.as_bytes()),
+        ("lib/a.bin", &data),
+    ]);
+    for (declared, label, because) in [
+        (1000, "undersized.nupkg", "declared"),
+        (64 * 1024 + 1, "oversized.nupkg", "declares 65537"),
+    ] {
+        let mut directory = Directory::split(&bytes);
+        let index = directory.records.len() - 1;
+        Directory::set_size(&mut directory.records[index], declared);
+        let result = PackageReader::from_bytes(directory.join(), label);
+        assert_invalid_because(result, label, &["\"lib/a.bin\"", because]);
+    }
 }

@@ -5,6 +5,7 @@
 //! known kind is checked with no code change; a V3 kind this test does not know fails it.
 
 mod cases;
+mod limits;
 
 use std::path::Path;
 

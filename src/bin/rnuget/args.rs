@@ -64,19 +64,22 @@ OPTIONS:
     -o, --output PATH         download: where to write the file
                               (default ./<id>.<version>.nupkg, lower-cased)
         --range RANGE         versions: also print the version NuGet picks for RANGE
-        --prerelease          include prerelease versions (search, metadata of every version)
-        --unlisted            include unlisted versions (metadata of every version)
+        --prerelease          search, metadata ID: include prerelease versions
+        --unlisted            metadata ID: include unlisted versions
         --skip N, --take N    search: paging (default 0 and 20)
         --ignore-failed-sources
-                              leave failing sources out of version lists
+                              a source that fails is skipped with a warning. Without it, as
+                              in a NuGet restore, a failing source fails the command even
+                              when a later source has the package; search reports each
+                              source and exits 1 when any failed
         --json                print JSON instead of text
     -v, --verbose             log every request to stderr
     -h, --help                print this help
         --version             print the version
 
 EXIT STATUS:
-    0 success, 1 failure (network, HTTP, protocol, package), 2 bad usage or argument,
-    3 not found in any source
+    0 success, 1 failure (network, HTTP, protocol, package; search: any source failed),
+    2 bad usage or argument, 3 not found in any source. --json does not change it.
 ";
 
 /// Parses the arguments after the program name.
@@ -97,6 +100,8 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
     let mut take = 20u32;
     let mut help = false;
     let mut version = false;
+    // Options that belong to some commands only, as written, to refuse them elsewhere.
+    let mut scoped: Vec<(&'static str, String)> = Vec::new();
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -112,6 +117,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
                 .or_else(|| args.next())
                 .ok_or_else(|| format!("{name} needs {what}"))
         };
+        if let Some(option) = SCOPED.iter().find(|o| o.names.contains(&name.as_str())) {
+            scoped.push((option.names[0], name.clone()));
+        }
         match name.as_str() {
             "-s" | "--source" => parsed.sources.push(value("a URL")?),
             "-o" | "--output" => output = Some(PathBuf::from(value("a path")?)),
@@ -140,7 +148,62 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
     } else {
         command(positional, output, range, skip, take)?
     };
+    if let Some(name) = command_name(&parsed.command) {
+        for (option, written) in scoped {
+            let allowed = SCOPED
+                .iter()
+                .any(|o| o.names[0] == option && o.commands.contains(&name));
+            if !allowed {
+                return Err(format!("unknown option {written} for {name}"));
+            }
+        }
+    }
     Ok(parsed)
+}
+
+/// An option that only some commands take.
+struct Scoped {
+    names: &'static [&'static str],
+    commands: &'static [&'static str],
+}
+
+const SCOPED: &[Scoped] = &[
+    Scoped {
+        names: &["-o", "--output"],
+        commands: &["download"],
+    },
+    Scoped {
+        names: &["--range"],
+        commands: &["versions"],
+    },
+    Scoped {
+        names: &["--skip"],
+        commands: &["search"],
+    },
+    Scoped {
+        names: &["--take"],
+        commands: &["search"],
+    },
+    Scoped {
+        names: &["--prerelease"],
+        commands: &["search", "metadata"],
+    },
+    Scoped {
+        names: &["--unlisted"],
+        commands: &["metadata"],
+    },
+];
+
+/// The name of a feed command, `None` for the others (help, version, demo).
+fn command_name(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Search { .. } => Some("search"),
+        Command::Versions { .. } => Some("versions"),
+        Command::Metadata { .. } => Some("metadata"),
+        Command::Download { .. } => Some("download"),
+        Command::Demo => Some("demo"),
+        Command::Help | Command::Version => None,
+    }
 }
 
 fn command(
@@ -269,5 +332,19 @@ mod tests {
             parse_line("demo --frobnicate").unwrap_err(),
             "unknown option --frobnicate"
         );
+        // An option of another command is refused, not silently ignored.
+        assert_eq!(
+            parse_line("search x --range 1.0").unwrap_err(),
+            "unknown option --range for search"
+        );
+        assert_eq!(
+            parse_line("versions x --prerelease").unwrap_err(),
+            "unknown option --prerelease for versions"
+        );
+        assert_eq!(
+            parse_line("metadata x -o p").unwrap_err(),
+            "unknown option -o for metadata"
+        );
+        assert!(parse_line("metadata x --prerelease --unlisted").is_ok());
     }
 }

@@ -67,13 +67,22 @@ fn search(
             render::search(out, answer)?;
         }
     }
-    // Some answers are still an answer; only when every source failed is the search a failure.
-    if answers.iter().all(|a| a.result.is_err()) {
-        if let Some(err) = answers.into_iter().find_map(|a| a.result.err()) {
-            return Err(err.into());
-        }
+    // Each source's answer is printed; the exit status says whether any source failed (with
+    // --ignore-failed-sources, only whether all did).
+    let total = answers.len();
+    let failed: Vec<Error> = answers.into_iter().filter_map(|a| a.result.err()).collect();
+    if failed.is_empty() || (args.ignore_failed_sources && failed.len() < total) {
+        return Ok(());
     }
-    Ok(())
+    let context = format!("search: {} of {total} failed", count_sources(failed.len()));
+    match failed.into_iter().next() {
+        Some(first) => Err(first.context(context).into()),
+        None => Ok(()),
+    }
+}
+
+fn count_sources(n: usize) -> String {
+    render::count(n as u64, "source", "sources")
 }
 
 fn versions(
@@ -85,6 +94,10 @@ fn versions(
 ) -> Result<(), Failure> {
     let range = range.map(VersionRange::parse).transpose()?;
     let versions = client.list_versions(id)?;
+    // Not found is told before anything is printed, with or without --json.
+    if versions.is_empty() {
+        return Err(Error::new(ErrorKind::NotFound, format!("no source has {id}")).into());
+    }
     let best = range.as_ref().and_then(|r| r.find_best_match(&versions));
     if args.json {
         let value = json!({
@@ -106,9 +119,6 @@ fn versions(
             Some(best) => writeln!(out, "best match for {range}: {best}")?,
             None => writeln!(out, "best match for {range}: none")?,
         }
-    }
-    if versions.is_empty() {
-        return Err(Error::new(ErrorKind::NotFound, format!("no source has {id}")).into());
     }
     Ok(())
 }
@@ -140,11 +150,7 @@ fn metadata(
     };
     let found = client.get_metadata(id, &options)?;
     if found.value.is_empty() {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!("no source has versions of {id} (try --prerelease or --unlisted)"),
-        )
-        .into());
+        return Err(no_metadata(client, id, &options)?.into());
     }
     if args.json {
         writeln!(
@@ -156,6 +162,33 @@ fn metadata(
         render::metadata_list(out, id, &found)?;
     }
     Ok(())
+}
+
+/// Why `metadata ID` found nothing: no such id, or only versions the options hide (then the
+/// hint names the options that would show them).
+fn no_metadata(client: &Client, id: &str, options: &MetadataOptions) -> Result<Error, Failure> {
+    let all = client.list_versions(id)?;
+    if all.is_empty() || (options.include_prerelease && options.include_unlisted) {
+        return Ok(Error::new(
+            ErrorKind::NotFound,
+            format!("no source has {id}"),
+        ));
+    }
+    let mut hint = Vec::new();
+    if !options.include_prerelease && all.iter().any(|v| v.is_prerelease()) {
+        hint.push("--prerelease");
+    }
+    if !options.include_unlisted {
+        hint.push("--unlisted");
+    }
+    let hint = hint.join(" or ");
+    Ok(Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "no source lists a version of {id} to show ({} hidden; try {hint})",
+            render::count(all.len() as u64, "version", "versions")
+        ),
+    ))
 }
 
 fn download(
@@ -180,7 +213,10 @@ fn download(
             serde_json::to_string_pretty(&value).unwrap_or_default()
         )?;
     } else {
-        render::download(out, id, &version, &path, &found)?;
+        // As the package spells its identity (it was checked to be the one asked for).
+        let package = rnuget::package::PackageReader::open(&path)?;
+        let nuspec = package.nuspec();
+        render::download(out, &nuspec.id, &nuspec.version, &path, &found)?;
     }
     Ok(())
 }

@@ -14,9 +14,9 @@ pub fn search(out: &mut dyn Write, answer: &SourceResult<SearchResults>) -> io::
     };
     writeln!(
         out,
-        "source {}: {} hit(s), showing {}",
+        "source {}: {}, showing {}",
         answer.source,
-        results.total_hits,
+        count(results.total_hits, "hit", "hits"),
         results.results.len()
     )?;
     for result in &results.results {
@@ -26,13 +26,13 @@ pub fn search(out: &mut dyn Write, answer: &SourceResult<SearchResults>) -> io::
             .unwrap_or_else(|| "downloads unknown".to_string());
         writeln!(
             out,
-            "  {} {} ({} versions, {downloads})",
+            "  {} {} ({}, {downloads})",
             result.id,
-            result.version,
-            result.versions.len()
+            result.version.to_normalized_string(),
+            count(result.versions.len() as u64, "version", "versions")
         )?;
         if let Some(description) = result.description.as_deref().filter(|d| !d.is_empty()) {
-            writeln!(out, "      {}", first_line(description))?;
+            writeln!(out, "      {}", one_line(description))?;
         }
     }
     Ok(())
@@ -40,9 +40,10 @@ pub fn search(out: &mut dyn Write, answer: &SourceResult<SearchResults>) -> io::
 
 /// A version list.
 pub fn versions(out: &mut dyn Write, id: &str, versions: &[NuGetVersion]) -> io::Result<()> {
-    writeln!(out, "{id}: {} version(s)", versions.len())?;
+    let counted = count(versions.len() as u64, "version", "versions");
+    writeln!(out, "{id}: {counted}")?;
     for version in versions {
-        writeln!(out, "  {version}")?;
+        writeln!(out, "  {}", version.to_normalized_string())?;
     }
     Ok(())
 }
@@ -50,20 +51,23 @@ pub fn versions(out: &mut dyn Write, id: &str, versions: &[NuGetVersion]) -> io:
 /// Every field of one version's metadata that has a value.
 pub fn metadata(out: &mut dyn Write, found: &Found<PackageMetadata>) -> io::Result<()> {
     let m = &found.value;
-    writeln!(out, "{} {} (from source {})", m.id, m.version, found.source)?;
+    let version = m.version.to_normalized_string();
+    writeln!(out, "{} {version} (from source {})", m.id, found.source)?;
     let mut field = |name: &str, value: Option<String>| match value.filter(|v| !v.is_empty()) {
         Some(value) => writeln!(out, "  {name:<13} {value}"),
         None => Ok(()),
     };
-    field("title:", m.title.clone())?;
+    // Free text is shown as its first line ("…" when there is more): one line per field.
+    field("title:", m.title.as_deref().map(one_line))?;
     // NuGet reports the description as the summary when there is none: show it once.
     field(
         "summary:",
         m.summary
-            .clone()
-            .filter(|s| Some(s) != m.description.as_ref()),
+            .as_deref()
+            .filter(|s| Some(*s) != m.description.as_deref())
+            .map(one_line),
     )?;
-    field("description:", m.description.as_deref().map(first_line))?;
+    field("description:", m.description.as_deref().map(one_line))?;
     field("authors:", Some(m.authors.join(", ")))?;
     field("owners:", Some(m.owners.join(", ")))?;
     field("tags:", Some(m.tags.join(" ")))?;
@@ -113,32 +117,30 @@ fn dependencies(out: &mut dyn Write, m: &PackageMetadata) -> io::Result<()> {
     Ok(())
 }
 
-/// One line per version: version, listing, publish time.
+/// One line per version: version, listing, dependency groups. `id` is used only when the
+/// list is empty; otherwise the id is shown as the feed spells it.
 pub fn metadata_list(
     out: &mut dyn Write,
     id: &str,
     found: &Found<Vec<PackageMetadata>>,
 ) -> io::Result<()> {
-    writeln!(
-        out,
-        "{id}: {} version(s) from source {}",
-        found.value.len(),
-        found.source
-    )?;
+    let id = found.value.first().map_or(id, |m| m.id.as_str());
+    let counted = count(found.value.len() as u64, "version", "versions");
+    writeln!(out, "{id}: {counted} from source {}", found.source)?;
     for m in &found.value {
         let listed = if m.listed { "listed" } else { "unlisted" };
-        let groups = m.dependency_groups.len();
+        let groups = m.dependency_groups.len() as u64;
         writeln!(
             out,
-            "  {:<24} {listed:<9} {} dependency group(s)",
-            m.version.to_string(),
-            groups
+            "  {:<24} {listed:<9} {}",
+            m.version.to_normalized_string(),
+            count(groups, "dependency group", "dependency groups")
         )?;
     }
     Ok(())
 }
 
-/// What a download produced.
+/// What a download produced; `id` and `version` as the package itself spells them.
 pub fn download(
     out: &mut dyn Write,
     id: &str,
@@ -147,6 +149,7 @@ pub fn download(
     found: &Found<DownloadInfo>,
 ) -> io::Result<()> {
     let info = &found.value;
+    let version = version.to_normalized_string();
     writeln!(
         out,
         "downloaded {id} {version} from source {}",
@@ -158,16 +161,47 @@ pub fn download(
     writeln!(out, "  sha512:  {}", info.sha512)
 }
 
-fn first_line(text: &str) -> String {
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    if line.chars().count() > 100 {
-        let cut: String = line.chars().take(97).collect();
-        format!("{cut}...")
+/// `1 version`, `2 versions`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The first non-empty line of `text`, at most 100 characters, with "…" when anything was
+/// left out (more lines, or the rest of a long line), so that free text keeps to one line.
+pub fn one_line(text: &str) -> String {
+    const WIDTH: usize = 100;
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("");
+    let more = lines.next().is_some();
+    if first.chars().count() > WIDTH {
+        let cut: String = first.chars().take(WIDTH - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else if more {
+        format!("{first} …")
     } else {
-        line.to_string()
+        first.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_keeps_to_one_line_and_says_when_it_was_cut() {
+        assert_eq!(one_line("One line."), "One line.");
+        assert_eq!(one_line("\n  First.\r\nSecond.\n"), "First. …");
+        let long = "x".repeat(150);
+        let shown = one_line(&long);
+        assert_eq!(shown.chars().count(), 100);
+        assert!(shown.ends_with('…'));
+        assert_eq!(one_line(""), "");
+    }
+
+    #[test]
+    fn counts_are_singular_or_plural() {
+        assert_eq!(count(1, "version", "versions"), "1 version");
+        assert_eq!(count(0, "version", "versions"), "0 versions");
+        assert_eq!(count(2, "hit", "hits"), "2 hits");
     }
 }

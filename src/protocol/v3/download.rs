@@ -1,8 +1,9 @@
 //! Downloads of `.nupkg` files: streamed to a temporary file beside the target, hashed while
 //! streaming, validated as a whole package, then renamed into place.
 //!
-//! Nothing appears at the target path unless the whole package arrived and reads as a valid
-//! package; on any failure the temporary file is removed.
+//! Nothing appears at the target path unless the whole package arrived, reads as a valid
+//! package and is the package that was asked for (nuspec id, case-insensitive, and version); on
+//! any failure the temporary file is removed.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -16,22 +17,72 @@ use sha2::{Digest, Sha512};
 use crate::error::strip_credentials;
 use crate::package::PackageReader;
 use crate::protocol::DownloadInfo;
-use crate::{Error, Result};
+use crate::version::NuGetVersion;
+use crate::{Error, ErrorKind, Result};
 
 /// Streams a body into a writer (the provider's authorised GET of the package URL).
 pub type Stream<'a> = dyn Fn(&mut dyn Write) -> Result<u64> + 'a;
 
-/// Downloads `url` to `path`. `label` names the package (`Id 1.0.0`) in errors.
-pub fn to_file(stream: &Stream<'_>, url: &str, label: &str, path: &Path) -> Result<DownloadInfo> {
+/// The package a download is for, as the caller asked for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Requested<'a> {
+    /// The id asked for.
+    pub id: &'a str,
+    /// The version asked for.
+    pub version: &'a NuGetVersion,
+}
+
+impl Requested<'_> {
+    /// `Id 1.0.0`, for messages.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.id, self.version.to_normalized_string())
+    }
+
+    /// Fails unless `package` is this one: the nuspec id equal ignoring case (NuGet compares
+    /// ids ordinal, ignoring case) and the version equal as NuGet versions are.
+    pub fn check(&self, package: &PackageReader, url: &str) -> Result<()> {
+        let nuspec = package.nuspec();
+        let same_id = nuspec.id.to_uppercase() == self.id.to_uppercase();
+        if same_id && &nuspec.version == self.version {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::InvalidPackage,
+            format!(
+                "the package at {} is {} {}, not the {} that was asked for",
+                strip_credentials(url),
+                nuspec.id,
+                nuspec.version.to_normalized_string(),
+                self.label()
+            ),
+        )
+        .with_url(url))
+    }
+}
+
+/// Reads the package at `path` as a whole and checks that it is `wanted`.
+pub fn validate(path: &Path, wanted: Requested<'_>, url: &str) -> Result<()> {
+    wanted.check(&PackageReader::open(path)?, url)
+}
+
+/// Downloads `url` to `path`.
+pub fn to_file(
+    stream: &Stream<'_>,
+    url: &str,
+    wanted: Requested<'_>,
+    path: &Path,
+) -> Result<DownloadInfo> {
+    let label = wanted.label();
     let fail = |err: Error| {
         err.context(format!("downloading package {label}"))
             .with_url(url)
     };
+    refuse_special_target(path).map_err(fail)?;
     let mut temp = TempFile::create(path).map_err(|e| fail(io_error(e, path)))?;
     let mut writer = HashingWriter::new(BufWriter::new(temp.file()?));
     let bytes = stream(&mut writer).map_err(fail)?;
     let sha512 = writer.finish().map_err(|e| fail(io_error(e, &temp.path)))?;
-    PackageReader::open(&temp.path).map_err(fail)?;
+    validate(&temp.path, wanted, url).map_err(fail)?;
     temp.persist(path).map_err(|e| fail(io_error(e, path)))?;
     Ok(DownloadInfo {
         url: strip_credentials(url),
@@ -41,7 +92,8 @@ pub fn to_file(stream: &Stream<'_>, url: &str, label: &str, path: &Path) -> Resu
 }
 
 /// Downloads `url` into memory and validates it.
-pub fn to_vec(stream: &Stream<'_>, url: &str, label: &str) -> Result<Vec<u8>> {
+pub fn to_vec(stream: &Stream<'_>, url: &str, wanted: Requested<'_>) -> Result<Vec<u8>> {
+    let label = wanted.label();
     let fail = |err: Error| {
         err.context(format!("downloading package {label}"))
             .with_url(url)
@@ -49,13 +101,30 @@ pub fn to_vec(stream: &Stream<'_>, url: &str, label: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     stream(&mut bytes).map_err(fail)?;
     // TODO(package-reader): validate without a copy once PackageReader can hand its bytes back.
-    PackageReader::from_bytes(bytes.clone(), label).map_err(fail)?;
+    let package = PackageReader::from_bytes(bytes.clone(), &label).map_err(fail)?;
+    wanted.check(&package, url).map_err(fail)?;
     Ok(bytes)
 }
 
 /// SHA-512 of `bytes`, base64, as NuGet writes it in `.nupkg.sha512`.
 pub fn sha512_base64(bytes: &[u8]) -> String {
     STANDARD.encode(Sha512::digest(bytes))
+}
+
+/// The download is renamed over `path`: that must only ever replace a regular file. A device
+/// (`/dev/full`), a directory or a symbolic link there is refused, so a mistyped output path
+/// cannot swap a device node or a link for a package.
+fn refuse_special_target(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_file() => Err(Error::new(
+            crate::ErrorKind::InvalidArgument,
+            format!(
+                "{} exists and is not a regular file; refusing to replace it",
+                path.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn io_error(err: io::Error, path: &Path) -> Error {
@@ -154,5 +223,31 @@ impl Write for HashingWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn only_regular_files_are_replaced() {
+        let dir = std::env::temp_dir().join(format!("rnuget-target-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.nupkg");
+        fs::write(&file, b"old").unwrap();
+        assert!(refuse_special_target(&file).is_ok());
+        assert!(refuse_special_target(&dir.join("absent.nupkg")).is_ok());
+
+        let err = refuse_special_target(&dir).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(err.message().contains("not a regular file"), "{err}");
+
+        let link = dir.join("link.nupkg");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert!(refuse_special_target(&link).is_err());
+        assert!(refuse_special_target(Path::new("/dev/null")).is_err());
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -9,17 +9,17 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::download::{self, Requested};
 use super::leaf::{self, RegistrationLeaf, RepositorySignatures};
 use super::registration::{self, Wanted};
 use super::service_index::{
     PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, REPOSITORY_SIGNATURES,
     SEARCH_AUTOCOMPLETE_SERVICE, SEARCH_QUERY_SERVICE, ServiceIndex,
 };
-use super::{autocomplete, download, flat_container, search};
+use super::{autocomplete, flat_container, search};
 use crate::cache::{Cache, CachedPackage, Entry, SourceCacheContext, naming};
 use crate::error::strip_credentials;
 use crate::http::{HttpClient, with_credentials_of};
-use crate::package::PackageReader;
 use crate::protocol::{
     DownloadInfo, MetadataOptions, PackageMetadata, ProtocolVersion, Provider, SearchQuery,
     SearchResults,
@@ -119,7 +119,7 @@ impl V3Provider {
                 || self.get(context, url),
                 |bytes| ServiceIndex::parse(bytes, &self.source_url),
             )
-            .map_err(|e| self.named(e.context("reading the service index")))?;
+            .map_err(|e| self.named(index_failure(e, &self.source_url)))?;
         *slot = Some((Arc::clone(&index), Instant::now()));
         Ok(index)
     }
@@ -143,16 +143,59 @@ impl V3Provider {
         if let Some(base) = index.url(PACKAGE_BASE_ADDRESS) {
             return Ok(flat_container::package_url(base, id, version));
         }
+        self.package_content_url(context, id, version)?
+            .ok_or_else(|| {
+                self.named(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "feed gives no download URL for {id} {}",
+                        version.to_normalized_string()
+                    ),
+                ))
+            })
+    }
+
+    /// The registration's `packageContent` URL of `id` `version`, if the feed gives one.
+    fn package_content_url(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+    ) -> Result<Option<String>> {
         let metadata = Provider::get_version_metadata(self, context, id, version)?;
-        metadata.package_content_url.ok_or_else(|| {
-            self.named(Error::new(
-                ErrorKind::Protocol,
-                format!(
-                    "feed gives no download URL for {id} {}",
-                    version.to_normalized_string()
-                ),
-            ))
-        })
+        Ok(metadata.package_content_url)
+    }
+
+    /// Runs `download` on the package URL. When the URL rnuget built (the flat container)
+    /// answers 404 and the registration names another `packageContent` URL, that URL is tried:
+    /// some servers (nuget-server) match prerelease labels case-sensitively, so the lower-cased
+    /// URL misses a package the registration still points to.
+    fn with_package_url<T>(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+        download: impl Fn(&str) -> Result<T>,
+    ) -> Result<T> {
+        let url = self.package_url_with(context, id, version)?;
+        let err = match download(&url) {
+            Err(err) if err.is_not_found() => err,
+            answer => return answer,
+        };
+        let content = match self.package_content_url(context, id, version) {
+            Ok(Some(content)) if content != url => content,
+            // Not in the registration either (or no other URL): the package is not there.
+            Ok(_) => return Err(err),
+            Err(other) if other.is_not_found() => return Err(err),
+            Err(other) => return Err(other),
+        };
+        log::debug!(
+            target: "rnuget::protocol",
+            "{} answered 404; trying the registration's packageContent {}",
+            strip_credentials(&url),
+            strip_credentials(&content)
+        );
+        download(&content)
     }
 
     /// The registration leaf of one version (`{RegistrationsBaseUrl}/{id}/{version}.json`,
@@ -216,6 +259,7 @@ impl V3Provider {
 
     /// A GET into memory, with the source's credentials where they belong.
     fn get(&self, context: &SourceCacheContext, url: &str) -> Result<Vec<u8>> {
+        self.check_feed_url(url)?;
         self.http
             .get_bytes_in_session(&self.authorized(url), context.session_id())
     }
@@ -226,8 +270,19 @@ impl V3Provider {
         url: &str,
         writer: &mut dyn Write,
     ) -> Result<u64> {
+        self.check_feed_url(url)?;
         self.http
             .download_to_in_session(&self.authorized(url), writer, context.session_id())
+    }
+
+    /// A URL the feed gave (every one but the source's) must be http or https: anything else
+    /// is a fault of the feed, not of the caller.
+    fn check_feed_url(&self, url: &str) -> Result<()> {
+        if url == self.raw_source_url || crate::http::is_http_url(url) {
+            return Ok(());
+        }
+        let message = "the feed gave a URL that is not http:// or https://";
+        Err(Error::new(ErrorKind::Protocol, message).with_url(url))
     }
 
     fn authorized<'a>(&self, url: &'a str) -> Cow<'a, str> {
@@ -263,7 +318,13 @@ impl V3Provider {
                 registration::decode_page(bytes, page_url, id)
             })
         };
-        registration::read(&load_index, &load_page, &url, id, wanted).map_err(|e| self.named(e))
+        let options = self.http.options();
+        let limits = registration::Limits {
+            max_pages: options.max_registration_pages,
+            max_bytes: options.max_registration_bytes,
+        };
+        registration::read(&load_index, &load_page, &url, id, wanted, limits)
+            .map_err(|e| self.named(e))
     }
 
     fn first_success<T>(
@@ -293,17 +354,33 @@ impl V3Provider {
     fn locate_package(
         &self,
         context: &SourceCacheContext,
-        key: &str,
+        wanted: Requested<'_>,
         url: &str,
     ) -> Result<CachedPackage> {
-        let mut entry = Entry::new(&self.source_url, key, url);
+        let key = naming::nupkg_key(wanted.id, wanted.version);
+        let mut entry = Entry::new(&self.source_url, &key, url);
         if context.direct_download {
             entry = entry.without_store();
         }
         let mut fetch = |writer: &mut dyn Write| self.stream(context, url, writer);
-        let validate = |path: &Path| PackageReader::open(path).map(drop);
+        let validate = |path: &Path| download::validate(path, wanted, url);
         self.cache.package(context, entry, &mut fetch, &validate)
     }
+}
+
+/// A failed read of the service index, worded as NuGet's NU1301 ("Unable to load the service
+/// index for source ..."). A 404 there means no feed at that URL: a broken source, not a
+/// missing package, so it becomes a protocol error that no caller takes for "not found".
+fn index_failure(err: Error, source_url: &str) -> Error {
+    let err = err.context(format!(
+        "unable to load the service index for source {source_url}"
+    ));
+    if !err.is_not_found() {
+        return err;
+    }
+    Error::new(ErrorKind::Protocol, err.message())
+        .with_url(err.url().unwrap_or(source_url))
+        .with_status(err.status().unwrap_or(404))
 }
 
 fn check_id(id: &str) -> Result<()> {
@@ -457,17 +534,17 @@ impl Provider for V3Provider {
         path: &Path,
     ) -> Result<DownloadInfo> {
         check_id(id)?;
-        let url = self.package_url_with(context, id, version)?;
-        let label = format!("{id} {}", version.to_normalized_string());
-        let key = naming::nupkg_key(id, version);
-        let found = self
-            .locate_package(context, &key, &url)
-            .map_err(|e| self.named(e.context(format!("downloading package {label}"))))?;
-        let stream = |writer: &mut dyn Write| match &found {
-            CachedPackage::Network => self.stream(context, &url, writer),
-            cached => copy_from(cached, writer),
-        };
-        download::to_file(&stream, &url, &label, path).map_err(|e| self.named(e))
+        let wanted = Requested { id, version };
+        self.with_package_url(context, id, version, |url| {
+            let found = self.locate_package(context, wanted, url).map_err(|e| {
+                self.named(e.context(format!("downloading package {}", wanted.label())))
+            })?;
+            let stream = |writer: &mut dyn Write| match &found {
+                CachedPackage::Network => self.stream(context, url, writer),
+                cached => copy_from(cached, writer),
+            };
+            download::to_file(&stream, url, wanted, path).map_err(|e| self.named(e))
+        })
     }
 
     fn download_to_vec(
@@ -477,23 +554,36 @@ impl Provider for V3Provider {
         version: &NuGetVersion,
     ) -> Result<Vec<u8>> {
         check_id(id)?;
-        let url = self.package_url_with(context, id, version)?;
-        let label = format!("{id} {}", version.to_normalized_string());
-        let key = naming::nupkg_key(id, version);
-        let found = self
-            .locate_package(context, &key, &url)
-            .map_err(|e| self.named(e.context(format!("downloading package {label}"))))?;
+        let wanted = Requested { id, version };
+        self.with_package_url(context, id, version, |url| {
+            self.download_from(context, wanted, url)
+        })
+    }
+}
+
+impl V3Provider {
+    /// [`Provider::download_to_vec`] from one URL: the cache, else the feed.
+    fn download_from(
+        &self,
+        context: &SourceCacheContext,
+        wanted: Requested<'_>,
+        url: &str,
+    ) -> Result<Vec<u8>> {
+        let found = self.locate_package(context, wanted, url).map_err(|e| {
+            self.named(e.context(format!("downloading package {}", wanted.label())))
+        })?;
         let bytes = match &found {
             CachedPackage::Memory(bytes) => return Ok(bytes.to_vec()),
             CachedPackage::File(path) => std::fs::read(path)
                 .map_err(|e| self.named(Error::from(e).context(path.display())))?,
             CachedPackage::Network => {
-                let stream = |writer: &mut dyn Write| self.stream(context, &url, writer);
-                download::to_vec(&stream, &url, &label).map_err(|e| self.named(e))?
+                let stream = |writer: &mut dyn Write| self.stream(context, url, writer);
+                download::to_vec(&stream, url, wanted).map_err(|e| self.named(e))?
             }
         };
         if !context.direct_download {
-            let entry = Entry::new(&self.source_url, &key, &url);
+            let key = naming::nupkg_key(wanted.id, wanted.version);
+            let entry = Entry::new(&self.source_url, &key, url);
             self.cache.remember_package(entry, &Arc::new(bytes.clone()));
         }
         Ok(bytes)

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use log::warn;
 use parking_lot::Mutex;
@@ -19,7 +19,7 @@ use super::json;
 use crate::cache::naming;
 use crate::protocol::{MetadataOptions, PackageMetadata};
 use crate::version::NuGetVersion;
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// Most remote pages fetched at the same time for one call.
 pub const PAGE_FETCH_THREADS: usize = 4;
@@ -59,14 +59,16 @@ pub type LoadIndex<'a> = dyn Fn(&str) -> Result<Arc<RegistrationIndex>> + 'a;
 /// cache); called from several threads at once.
 pub type LoadPage<'a> = dyn Fn(&str, &str) -> Result<Arc<RegistrationPage>> + Sync + 'a;
 
-/// A remote page as fetched: `None` when it answered 404.
-type PageResult = Result<Option<Arc<RegistrationPage>>>;
+/// The wanted metadata of a remote page (none when it answered 404).
+type PageResult = Result<Vec<PackageMetadata>>;
 
 /// A registration index, decoded once (and then cached): its pages in feed order, inline
 /// pages with their leaves already turned into metadata.
 #[derive(Debug)]
 pub struct RegistrationIndex {
     pages: Vec<Page>,
+    /// Size of the document it was decoded from.
+    bytes: u64,
 }
 
 #[derive(Debug)]
@@ -87,6 +89,8 @@ enum PageBody {
 #[derive(Debug, Default)]
 pub struct RegistrationPage {
     leaves: Vec<Leaf>,
+    /// Size of the document it was decoded from.
+    bytes: u64,
 }
 
 #[derive(Debug)]
@@ -167,36 +171,72 @@ pub fn decode_index(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationInd
             upper: page.upper,
         })
         .collect();
-    Ok(RegistrationIndex { pages })
+    Ok(RegistrationIndex {
+        pages,
+        bytes: bytes.len() as u64,
+    })
 }
 
 /// Decodes a remote registration page.
 pub fn decode_page(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationPage> {
     let page: PageDoc = crate::http::parse_json(bytes, url)?;
-    Ok(decode_leaves(page.items.unwrap_or_default(), id, url))
+    let mut decoded = decode_leaves(page.items.unwrap_or_default(), id, url);
+    decoded.bytes = bytes.len() as u64;
+    Ok(decoded)
+}
+
+/// How much one registration read may take in (from [`crate::http::HttpOptions`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most pages the index may list.
+    pub max_pages: usize,
+    /// Most bytes read: the index and every page fetched for the call.
+    pub max_bytes: u64,
 }
 
 /// Reads the registration of `id` from the index at `url`: the metadata of every wanted
 /// version, in feed order. A 404 for the index means the feed does not know the id: empty.
+///
+/// Each remote page is reduced to its wanted metadata as soon as it arrives and then dropped,
+/// so that memory follows the answer, not the number of pages; `limits` bound the pages and
+/// the bytes a feed can make one call read.
 pub fn read(
     load_index: &LoadIndex<'_>,
     load_page: &LoadPage<'_>,
     url: &str,
     id: &str,
     wanted: Wanted<'_>,
+    limits: Limits,
 ) -> Result<Vec<PackageMetadata>> {
     let index = match load_index(url) {
         Ok(index) => index,
         Err(err) if err.is_not_found() => return Ok(Vec::new()),
         Err(err) => return Err(err.context(format!("registration index of {id}"))),
     };
+    if index.pages.len() > limits.max_pages {
+        let message = format!(
+            "the registration index of {id} lists {} pages, more than the limit of {} \
+             (max_registration_pages)",
+            index.pages.len(),
+            limits.max_pages
+        );
+        return Err(Error::new(ErrorKind::TooLarge, message).with_url(url));
+    }
+    let budget = Budget {
+        read: AtomicU64::new(0),
+        limits,
+        url,
+        id,
+    };
+    budget.take(index.bytes)?;
     let pages: Vec<&Page> = index
         .pages
         .iter()
         .filter(|page| overlaps(page, wanted, url))
         .collect();
 
-    // Remote pages, in page order, fetched before the leaves are read so that they overlap.
+    // Remote pages, in page order, fetched before the inline leaves are read so that they
+    // overlap.
     let remote: Vec<(&str, String)> = pages
         .iter()
         .filter_map(|page| match &page.body {
@@ -204,20 +244,45 @@ pub fn read(
             PageBody::Inline(_) => None,
         })
         .collect();
-    let mut fetched = fetch_pages(load_page, &remote, id).into_iter();
+    let mut fetched = fetch_pages(load_page, &remote, id, wanted, &budget).into_iter();
 
     let mut results = Vec::new();
     for page in pages {
         match &page.body {
             PageBody::Inline(leaves) => select(leaves, wanted, &mut results)?,
             PageBody::Remote(_) => match fetched.next() {
-                Some(Ok(Some(leaves))) => select(&leaves, wanted, &mut results)?,
-                Some(Ok(None)) | None => {}
-                Some(Err(err)) => return Err(err),
+                Some(Some(Ok(items))) => results.extend(items),
+                Some(Some(Err(err))) => return Err(err),
+                // Left unfetched after another page failed; that failure comes first.
+                Some(None) | None => {}
             },
         }
     }
     Ok(results)
+}
+
+/// The bytes one read has taken in so far, shared by the page threads.
+struct Budget<'a> {
+    read: AtomicU64,
+    limits: Limits,
+    url: &'a str,
+    id: &'a str,
+}
+
+impl Budget<'_> {
+    /// Counts `bytes` more; fails once the total passes the limit.
+    fn take(&self, bytes: u64) -> Result<()> {
+        let total = self.read.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total <= self.limits.max_bytes {
+            return Ok(());
+        }
+        let message = format!(
+            "the registration of {} is larger than the limit of {} bytes \
+             (max_registration_bytes)",
+            self.id, self.limits.max_bytes
+        );
+        Err(Error::new(ErrorKind::TooLarge, message).with_url(self.url))
+    }
 }
 
 /// NuGet's cache key of a remote page (`list_<id>_range_<lower>-<upper>`); a page without both
@@ -229,23 +294,45 @@ fn page_key(id: &str, page: &Page, page_url: &str) -> String {
     }
 }
 
-/// Fetches remote pages concurrently; the results keep the order of `remote`. A page answering
-/// 404 reads as empty, as NuGet.Client reads it.
-fn fetch_pages(load: &LoadPage<'_>, remote: &[(&str, String)], id: &str) -> Vec<PageResult> {
+/// Fetches remote pages concurrently and keeps only their wanted metadata; the results keep
+/// the order of `remote`. A page answering 404 reads as empty, as NuGet.Client reads it. After
+/// a failure no further page is started (`None` in its slot).
+fn fetch_pages(
+    load: &LoadPage<'_>,
+    remote: &[(&str, String)],
+    id: &str,
+    wanted: Wanted<'_>,
+    budget: &Budget<'_>,
+) -> Vec<Option<PageResult>> {
     let fetch_one = |(page_url, key): &(&str, String)| -> PageResult {
         if page_url.is_empty() {
             let message = format!("a registration page of {id} has neither items nor @id");
-            return Err(Error::new(crate::ErrorKind::Protocol, message));
+            return Err(Error::new(ErrorKind::Protocol, message));
         }
-        match load(page_url, key) {
-            Ok(page) => Ok(Some(page)),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err.context(format!("registration page of {id}"))),
+        let page = match load(page_url, key) {
+            Ok(page) => page,
+            Err(err) if err.is_not_found() => return Ok(Vec::new()),
+            Err(err) => return Err(err.context(format!("registration page of {id}"))),
+        };
+        budget.take(page.bytes)?;
+        let mut items = Vec::new();
+        select(&page, wanted, &mut items)?;
+        Ok(items)
+    };
+    let failed = AtomicBool::new(false);
+    let run = |page: &(&str, String)| -> Option<PageResult> {
+        if failed.load(Ordering::Relaxed) {
+            return None;
         }
+        let result = fetch_one(page);
+        if result.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        Some(result)
     };
     let workers = remote.len().min(PAGE_FETCH_THREADS);
     if workers <= 1 {
-        return remote.iter().map(fetch_one).collect();
+        return remote.iter().map(run).collect();
     }
     let slots: Vec<Mutex<Option<PageResult>>> = remote.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
@@ -255,15 +342,12 @@ fn fetch_pages(load: &LoadPage<'_>, remote: &[(&str, String)], id: &str) -> Vec<
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let Some(page) = remote.get(n) else { break };
-                    *slots[n].lock() = Some(fetch_one(page));
+                    *slots[n].lock() = run(page);
                 }
             });
         }
     });
-    slots
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or(Ok(None)))
-        .collect()
+    slots.into_iter().map(Mutex::into_inner).collect()
 }
 
 /// Turns every leaf into metadata, leaving out (with a warning) those NuGet cannot read.
@@ -295,7 +379,10 @@ fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Registration
             metadata,
         });
     }
-    RegistrationPage { leaves: decoded }
+    RegistrationPage {
+        leaves: decoded,
+        bytes: 0,
+    }
 }
 
 /// Adds the metadata of the wanted leaves; a wanted leaf that did not decode fails the read.

@@ -502,3 +502,15 @@ fn leftovers(dir: &std::path::Path) -> Vec<String> {
     names.sort();
     names
 }
+
+#[test]
+fn a_page_at_a_url_that_is_not_http_is_a_protocol_error() {
+    let (feed, provider) = registration_feed();
+    let index =
+        json!({"items": [{"@id": "file:///etc/passwd", "lower": "1.0.0", "upper": "1.0.0"}]});
+    feed.serve("/reg/local/index.json", index.to_string());
+    let err = provider.get_metadata("Local", &ALL).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.url(), Some("file:///etc/passwd"));
+    assert!(err.message().contains("not http:// or https://"), "{err}");
+}

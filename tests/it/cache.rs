@@ -3,6 +3,7 @@
 //! concurrency in `crash.rs`.
 
 mod crash;
+mod interop;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

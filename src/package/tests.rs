@@ -223,3 +223,23 @@ fn manifests_with_too_many_nodes_are_refused() {
     let nodes = "<a/>".repeat(super::xml::MAX_NODES as usize);
     assert_refused(nuspec(&format!("<x>{nodes}</x>")), "XML nodes");
 }
+
+#[test]
+fn ids_are_read_as_written_as_nuget_reads_them() {
+    // NuspecReader.GetId returns the element's text; only creating a package validates it.
+    for id in ["", "../../evil", " Spaced.Id "] {
+        let xml =
+            format!("<package><metadata><id>{id}</id><version>1.0</version></metadata></package>");
+        let n = Nuspec::parse(&xml, "id.nuspec").unwrap();
+        assert_eq!(n.id, id);
+        assert!(
+            !super::is_valid_id(&n.id),
+            "{id:?} is no valid id to build a path from"
+        );
+    }
+    let xml = "<package><metadata><version>1.0</version></metadata></package>";
+    assert!(
+        Nuspec::parse(xml, "id.nuspec").is_err(),
+        "no <id> at all is an error"
+    );
+}

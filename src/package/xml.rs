@@ -16,8 +16,18 @@ fn invalid(label: &str, why: impl std::fmt::Display) -> Error {
 // TODO(xml-encodings): an `encoding="windows-1252"` (or other) declaration without a BOM is
 // read as UTF-8, where .NET would honour it; no corpus package needs it.
 pub(super) fn decode(bytes: &[u8], label: &str) -> Result<String> {
-    let utf16 = |chunks: std::slice::ChunksExact<'_, u8>, big_endian: bool| {
-        let units = chunks.map(|c| {
+    let utf16 = |bytes: &[u8], big_endian: bool| {
+        if bytes.len() % 2 != 0 {
+            // A half code unit at the end is a damaged file, not a character to drop.
+            return Err(invalid(
+                label,
+                format!(
+                    "UTF-16 text of an odd number of bytes ({})",
+                    bytes.len() + 2
+                ),
+            ));
+        }
+        let units = bytes.chunks_exact(2).map(|c| {
             let pair = [c[0], c[1]];
             if big_endian {
                 u16::from_be_bytes(pair)
@@ -31,8 +41,8 @@ pub(super) fn decode(bytes: &[u8], label: &str) -> Result<String> {
     };
     match bytes {
         [0xef, 0xbb, 0xbf, rest @ ..] => utf8(rest, label),
-        [0xff, 0xfe, rest @ ..] => utf16(rest.chunks_exact(2), false),
-        [0xfe, 0xff, rest @ ..] => utf16(rest.chunks_exact(2), true),
+        [0xff, 0xfe, rest @ ..] => utf16(rest, false),
+        [0xfe, 0xff, rest @ ..] => utf16(rest, true),
         _ => utf8(bytes, label),
     }
 }
@@ -134,6 +144,17 @@ mod tests {
             "<a/>"
         );
         assert!(decode(b"\xff\xfe\x00\xd8", "t").is_err());
+        assert_eq!(
+            decode(b"\xfe\xff\x00<\x00a\x00/\x00>", "t").unwrap(),
+            "<a/>"
+        );
+    }
+
+    #[test]
+    fn odd_length_utf16_is_an_error() {
+        let odd = decode(b"\xff\xfe<\x00a\x00/\x00>\x00\x20", "t").unwrap_err();
+        assert_eq!(odd.kind(), ErrorKind::InvalidPackage);
+        assert!(odd.message().contains("odd number of bytes (11)"), "{odd}");
     }
 
     #[test]

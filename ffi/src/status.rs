@@ -11,7 +11,7 @@ use rnuget::ErrorKind;
 /// (message with URL, HTTP status and source) are in `rnuget_last_error_*` on the same thread.
 ///
 /// Groups: 1xx the caller's arguments, 2xx the network, 3xx the HTTP answer, 4xx the NuGet
-/// protocol, 5xx package files, 6xx local I/O, 9xx faults inside rnuget.
+/// protocol, 5xx package files, 6xx local I/O, 7xx the cache, 9xx faults inside rnuget.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum rnuget_status {
@@ -45,6 +45,8 @@ pub enum rnuget_status {
     RNUGET_ERR_INVALID_PACKAGE = 500,
     /// A local file could not be read or written.
     RNUGET_ERR_IO = 600,
+    /// Offline, and the cache holds no answer for the request ("offline and not cached: URL").
+    RNUGET_ERR_NOT_CACHED = 700,
     /// rnuget panicked; the panic was caught at the boundary and the call had no effect.
     RNUGET_ERR_PANIC = 900,
     /// An error rnuget has no specific code for yet; the message says what it was.
@@ -54,7 +56,7 @@ pub enum rnuget_status {
 use rnuget_status::*;
 
 /// Every status, for lookups by number.
-const ALL: [rnuget_status; 17] = [
+const ALL: [rnuget_status; 18] = [
     RNUGET_OK,
     RNUGET_ERR_INVALID_ARGUMENT,
     RNUGET_ERR_NULL_ARGUMENT,
@@ -70,6 +72,7 @@ const ALL: [rnuget_status; 17] = [
     RNUGET_ERR_PROTOCOL,
     RNUGET_ERR_INVALID_PACKAGE,
     RNUGET_ERR_IO,
+    RNUGET_ERR_NOT_CACHED,
     RNUGET_ERR_PANIC,
     RNUGET_ERR_INTERNAL,
 ];
@@ -90,6 +93,7 @@ impl rnuget_status {
             ErrorKind::Protocol => RNUGET_ERR_PROTOCOL,
             ErrorKind::InvalidPackage => RNUGET_ERR_INVALID_PACKAGE,
             ErrorKind::Io => RNUGET_ERR_IO,
+            ErrorKind::NotCached => RNUGET_ERR_NOT_CACHED,
             // ErrorKind is non-exhaustive: a kind added later reads as internal until it gets a
             // code of its own here.
             _ => RNUGET_ERR_INTERNAL,
@@ -114,6 +118,7 @@ impl rnuget_status {
             RNUGET_ERR_PROTOCOL => "RNUGET_ERR_PROTOCOL\0",
             RNUGET_ERR_INVALID_PACKAGE => "RNUGET_ERR_INVALID_PACKAGE\0",
             RNUGET_ERR_IO => "RNUGET_ERR_IO\0",
+            RNUGET_ERR_NOT_CACHED => "RNUGET_ERR_NOT_CACHED\0",
             RNUGET_ERR_PANIC => "RNUGET_ERR_PANIC\0",
             RNUGET_ERR_INTERNAL => "RNUGET_ERR_INTERNAL\0",
         }

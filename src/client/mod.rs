@@ -169,9 +169,10 @@ impl Client {
         &self.http
     }
 
-    /// The `X-NuGet-Session-Id` requests of calls without a context carry.
+    /// The `X-NuGet-Session-Id` requests of calls without a context carry (the default
+    /// context's).
     pub fn session_id(&self) -> &str {
-        self.http.session_id()
+        self.context.session_id()
     }
 
     /// The context of calls that give none: the cache defaults of [`ClientOptions::cache`] and
@@ -183,6 +184,18 @@ impl Client {
     /// A context for one operation: the client's defaults and a session id of its own.
     pub fn new_context(&self) -> SourceCacheContext {
         self.context.next_operation()
+    }
+
+    /// This client, sharing its sources, connections, service indexes and cache, whose calls
+    /// without a context run under `context` (for the C ABI, which has no `*_with` calls).
+    pub fn with_context(&self, context: SourceCacheContext) -> Client {
+        Client {
+            http: Arc::clone(&self.http),
+            cache: Arc::clone(&self.cache),
+            context,
+            repositories: self.repositories.clone(),
+            ignore_failed_sources: self.ignore_failed_sources,
+        }
     }
 
     /// The cache every source reads through (one without tiers when none is configured).

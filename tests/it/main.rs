@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cache;
 mod client;
 mod frameworks_oracle;
 mod packages_archive;

@@ -115,6 +115,11 @@ typedef enum rnuget_status {
   RNUGET_ERR_TIMEOUT = 201,
   // A response or package is larger than the configured limit.
   RNUGET_ERR_TOO_LARGE = 202,
+  // A source's rate limit gave no permit before its deadline; nothing was sent.
+  RNUGET_ERR_RATE_LIMITED = 203,
+  // The host's circuit breaker is open after repeated failures; nothing was sent. The
+  // message says when it half-opens.
+  RNUGET_ERR_CIRCUIT_OPEN = 204,
   // The feed answered with an HTTP status that is neither success nor 404.
   RNUGET_ERR_HTTP_STATUS = 300,
   // The feed does not have the package, version or resource (HTTP 404): a result, not a fault.

@@ -21,6 +21,7 @@ pub mod http;
 pub mod package;
 pub mod protocol;
 pub mod repository;
+pub mod resilience;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};

@@ -35,6 +35,11 @@ pub enum rnuget_status {
     RNUGET_ERR_TIMEOUT = 201,
     /// A response or package is larger than the configured limit.
     RNUGET_ERR_TOO_LARGE = 202,
+    /// A source's rate limit gave no permit before its deadline; nothing was sent.
+    RNUGET_ERR_RATE_LIMITED = 203,
+    /// The host's circuit breaker is open after repeated failures; nothing was sent. The
+    /// message says when it half-opens.
+    RNUGET_ERR_CIRCUIT_OPEN = 204,
     /// The feed answered with an HTTP status that is neither success nor 404.
     RNUGET_ERR_HTTP_STATUS = 300,
     /// The feed does not have the package, version or resource (HTTP 404): a result, not a fault.
@@ -56,7 +61,7 @@ pub enum rnuget_status {
 use rnuget_status::*;
 
 /// Every status, for lookups by number.
-const ALL: [rnuget_status; 18] = [
+const ALL: [rnuget_status; 20] = [
     RNUGET_OK,
     RNUGET_ERR_INVALID_ARGUMENT,
     RNUGET_ERR_NULL_ARGUMENT,
@@ -67,6 +72,8 @@ const ALL: [rnuget_status; 18] = [
     RNUGET_ERR_NETWORK,
     RNUGET_ERR_TIMEOUT,
     RNUGET_ERR_TOO_LARGE,
+    RNUGET_ERR_RATE_LIMITED,
+    RNUGET_ERR_CIRCUIT_OPEN,
     RNUGET_ERR_HTTP_STATUS,
     RNUGET_ERR_NOT_FOUND,
     RNUGET_ERR_PROTOCOL,
@@ -90,6 +97,8 @@ impl rnuget_status {
             ErrorKind::Network => RNUGET_ERR_NETWORK,
             ErrorKind::Timeout => RNUGET_ERR_TIMEOUT,
             ErrorKind::TooLarge => RNUGET_ERR_TOO_LARGE,
+            ErrorKind::RateLimited => RNUGET_ERR_RATE_LIMITED,
+            ErrorKind::CircuitOpen => RNUGET_ERR_CIRCUIT_OPEN,
             ErrorKind::Protocol => RNUGET_ERR_PROTOCOL,
             ErrorKind::InvalidPackage => RNUGET_ERR_INVALID_PACKAGE,
             ErrorKind::Io => RNUGET_ERR_IO,
@@ -113,6 +122,8 @@ impl rnuget_status {
             RNUGET_ERR_NETWORK => "RNUGET_ERR_NETWORK\0",
             RNUGET_ERR_TIMEOUT => "RNUGET_ERR_TIMEOUT\0",
             RNUGET_ERR_TOO_LARGE => "RNUGET_ERR_TOO_LARGE\0",
+            RNUGET_ERR_RATE_LIMITED => "RNUGET_ERR_RATE_LIMITED\0",
+            RNUGET_ERR_CIRCUIT_OPEN => "RNUGET_ERR_CIRCUIT_OPEN\0",
             RNUGET_ERR_HTTP_STATUS => "RNUGET_ERR_HTTP_STATUS\0",
             RNUGET_ERR_NOT_FOUND => "RNUGET_ERR_NOT_FOUND\0",
             RNUGET_ERR_PROTOCOL => "RNUGET_ERR_PROTOCOL\0",
@@ -177,5 +188,13 @@ mod tests {
             500
         );
         assert_eq!(rnuget_status::from_kind(ErrorKind::Io) as c_int, 600);
+        assert_eq!(
+            rnuget_status::from_kind(ErrorKind::RateLimited) as c_int,
+            203
+        );
+        assert_eq!(
+            rnuget_status::from_kind(ErrorKind::CircuitOpen) as c_int,
+            204
+        );
     }
 }

@@ -126,7 +126,7 @@ impl Client {
         let mut repositories = RepositoryManager::new();
         for source in &options.sources {
             repositories.add(
-                SourceRepository::new(&source.name, &source.url, Arc::clone(&http))
+                SourceRepository::new(&source.name, &source.url, source_http(&http, &source.name)?)
                     .with_cache(Arc::clone(&cache)),
             )?;
         }
@@ -167,6 +167,24 @@ impl Client {
     /// The HTTP client every source shares.
     pub fn http(&self) -> &Arc<HttpClient> {
         &self.http
+    }
+
+    /// The circuit-breaker statistics of the host of `url_or_host` (a URL or `host:port`);
+    /// `None` when breakers are off or nothing was sent there yet.
+    pub fn breaker_stats(&self, url_or_host: &str) -> Option<crate::resilience::BreakerStats> {
+        self.http.breaker_stats(url_or_host)
+    }
+
+    /// The rate-limiter statistics of the source named `source`; `None` when it is unlimited.
+    pub fn limiter_stats(&self, source: &str) -> Option<crate::resilience::LimiterStats> {
+        self.http.limiter_stats(source)
+    }
+
+    /// Closes every circuit breaker.
+    pub fn reset_breakers(&self) {
+        if let Some(breakers) = self.http.breakers() {
+            breakers.reset_all();
+        }
     }
 
     /// The `X-NuGet-Session-Id` requests of calls without a context carry (the default
@@ -380,6 +398,14 @@ impl Client {
 
 fn check_id(id: &str) -> Result<()> {
     crate::package::validate_id(id)
+}
+
+/// The HTTP client of one source: the shared one, or a view under the source's own limits.
+fn source_http(http: &Arc<HttpClient>, source: &str) -> Result<Arc<HttpClient>> {
+    match http.source_limiter_wanted(source) {
+        true => Ok(Arc::new(http.for_source(source)?)),
+        false => Ok(Arc::clone(http)),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod client;
 mod frameworks_oracle;
 mod packages_archive;
 mod packages_oracle;
+mod resilience;
 mod v3_corpus;
 mod v3_registrations_oracle;
 mod versioning_oracle;

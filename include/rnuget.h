@@ -47,6 +47,36 @@
 // detect a library built from a different header.
 #define RNUGET_ABI_VERSION 1
 
+// `rnuget_client_options_set_cache` tier: keep decoded answers in memory (an LRU).
+#define RNUGET_CACHE_MEMORY 1
+
+// `rnuget_client_options_set_cache` tier: keep responses on disk, in NuGet's HTTP cache layout.
+#define RNUGET_CACHE_DISK 2
+
+// `rnuget_client_with_context` flag: do not read cached entries (what is fetched still
+// refreshes the cache).
+#define RNUGET_CONTEXT_NO_CACHE 1
+
+// `rnuget_client_with_context` flag: packages are not stored in the cache.
+#define RNUGET_CONTEXT_DIRECT_DOWNLOAD 2
+
+// `rnuget_client_with_context` flag: drop memory entries before reading them.
+#define RNUGET_CONTEXT_REFRESH_MEMORY_CACHE 4
+
+// `rnuget_client_with_context` flag: never touch the network; serve whatever is cached,
+// however old, and fail with `RNUGET_ERR_NOT_CACHED` otherwise.
+#define RNUGET_CONTEXT_OFFLINE 8
+
+// `rnuget_client_with_context` max age meaning "the client's default max age".
+#define RNUGET_CACHE_DEFAULT_MAX_AGE UINT64_MAX
+
+// `rnuget_client_cache_clear` flag: empty the memory tier.
+#define RNUGET_CACHE_CLEAR_MEMORY 1
+
+// `rnuget_client_cache_clear` flag: remove every entry of the disk tier (every source's, and
+// NuGet's own, as `nuget locals http-cache -clear` does).
+#define RNUGET_CACHE_CLEAR_DISK 2
+
 // `rnuget_client_get_metadata` flag: include versions with a release label (`1.0.0-beta`).
 #define RNUGET_METADATA_INCLUDE_PRERELEASE 1
 
@@ -63,7 +93,7 @@
 // (message with URL, HTTP status and source) are in `rnuget_last_error_*` on the same thread.
 //
 // Groups: 1xx the caller's arguments, 2xx the network, 3xx the HTTP answer, 4xx the NuGet
-// protocol, 5xx package files, 6xx local I/O, 9xx faults inside rnuget.
+// protocol, 5xx package files, 6xx local I/O, 7xx the cache, 9xx faults inside rnuget.
 typedef enum rnuget_status {
   // Success.
   RNUGET_OK = 0,
@@ -85,6 +115,11 @@ typedef enum rnuget_status {
   RNUGET_ERR_TIMEOUT = 201,
   // A response or package is larger than the configured limit.
   RNUGET_ERR_TOO_LARGE = 202,
+  // A source's rate limit gave no permit before its deadline; nothing was sent.
+  RNUGET_ERR_RATE_LIMITED = 203,
+  // The host's circuit breaker is open after repeated failures; nothing was sent. The
+  // message says when it half-opens.
+  RNUGET_ERR_CIRCUIT_OPEN = 204,
   // The feed answered with an HTTP status that is neither success nor 404.
   RNUGET_ERR_HTTP_STATUS = 300,
   // The feed does not have the package, version or resource (HTTP 404): a result, not a fault.
@@ -95,6 +130,8 @@ typedef enum rnuget_status {
   RNUGET_ERR_INVALID_PACKAGE = 500,
   // A local file could not be read or written.
   RNUGET_ERR_IO = 600,
+  // Offline, and the cache holds no answer for the request ("offline and not cached: URL").
+  RNUGET_ERR_NOT_CACHED = 700,
   // rnuget panicked; the panic was caught at the boundary and the call had no effect.
   RNUGET_ERR_PANIC = 900,
   // An error rnuget has no specific code for yet; the message says what it was.
@@ -177,6 +214,114 @@ size_t rnuget_buffer_len(const struct rnuget_buffer *buffer);
 // Lifetime: `buffer` must come from rnuget and must not have been freed before.
 // Threads: must not race with another use of the same buffer; it does not touch the last error.
 void rnuget_buffer_free(struct rnuget_buffer *buffer);
+
+// Chooses the cache tiers of the client: `tiers` is `RNUGET_CACHE_MEMORY`, `RNUGET_CACHE_DISK`,
+// both, or 0 for none (the default: no cache, and no cost). The disk tier lives in `directory`,
+// or with `directory` NULL in NuGet's own HTTP cache (`NUGET_HTTP_CACHE_PATH`, else
+// `~/.local/share/NuGet/v3-cache` on Linux and macOS, `%LOCALAPPDATA%\NuGet\v3-cache` on
+// Windows), which rnuget and NuGet then share. Limits go back to their defaults (memory: 4096
+// entries, 64 MiB, 30 minutes per entry; disk: no byte cap).
+//
+// Ownership: `directory` is copied.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; `directory` may be NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for unknown bits in `tiers` or an empty `directory`.
+// Lifetime: `directory` is read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_cache(struct rnuget_client_options *options,
+                                                   uint32_t tiers,
+                                                   const char *directory);
+
+// Sets the cache limits: the memory tier keeps at most `memory_max_entries` entries and
+// `memory_max_bytes` bytes (0 keeps the default: 4096 entries, 64 MiB), the disk tier at most
+// `disk_max_bytes` bytes of entries, evicting the least recently used (0: no cap, as NuGet).
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when no tier was chosen with
+// `rnuget_client_options_set_cache`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_cache_limits(struct rnuget_client_options *options,
+                                                          uint64_t memory_max_entries,
+                                                          uint64_t memory_max_bytes,
+                                                          uint64_t disk_max_bytes);
+
+// Sets how old a cached entry may be before it is fetched again, in milliseconds, for calls
+// of this client (and of clients made from it without a max age of their own). Default
+// 1800000 (30 minutes, as NuGet). 0 fetches every time (the service index keeps NuGet's own
+// 40 minutes in memory and 30 on disk).
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_cache_max_age_ms(struct rnuget_client_options *options,
+                                                              uint64_t milliseconds);
+
+// Sets whether the client works offline (`offline` non-zero): it never touches the network,
+// serves whatever its cache holds however old, and fails with `RNUGET_ERR_NOT_CACHED`
+// ("offline and not cached: URL") otherwise. Default no.
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_offline(struct rnuget_client_options *options,
+                                                     int offline);
+
+// Makes a client for one operation: it shares `client`'s sources, connections, service
+// indexes and cache, and runs every call under a context of its own: `max_age_ms` (or
+// `RNUGET_CACHE_DEFAULT_MAX_AGE` for `client`'s), `flags` (`RNUGET_CONTEXT_NO_CACHE`,
+// `RNUGET_CONTEXT_DIRECT_DOWNLOAD`, `RNUGET_CONTEXT_REFRESH_MEMORY_CACHE`,
+// `RNUGET_CONTEXT_OFFLINE`, or 0), and a session id of its own, sent as `X-NuGet-Session-Id`
+// (`rnuget_client_session_id`). An offline `client` stays offline.
+//
+// Ownership: `*out` receives a new client; release it with `rnuget_client_free` (before or
+// after `client`).
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for unknown flag bits.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_with_context(const struct rnuget_client *client,
+                                              uint64_t max_age_ms,
+                                              uint32_t flags,
+                                              struct rnuget_client **out);
+
+// Returns the `X-NuGet-Session-Id` the client's requests carry: one per client, and one per
+// client made by `rnuget_client_with_context`.
+//
+// Ownership: the string belongs to the client; never free it.
+// NULL: `client` NULL returns NULL.
+// Lifetime: valid until `client` is freed.
+// Threads: callable from any thread; it does not touch the last error.
+const char *rnuget_client_session_id(const struct rnuget_client *client);
+
+// Writes what the client's cache counted since it was created into `*out_json`; a tier the
+// client does not have is `null`:
+//
+//     {"memory": {"hits": 12, "misses": 3, "evictions": 0, "expirations": 0,
+//                 "entries": 3, "bytes": 18234},
+//      "disk": {"hits": 2, "misses": 1, "writes": 1, "evictions": 0, "invalid": 0,
+//               "bytes": null}}
+//
+// (`disk.bytes` is counted only under a disk byte cap.)
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread, also while other threads use the client.
+enum rnuget_status rnuget_client_cache_stats(const struct rnuget_client *client, char **out_json);
+
+// Empties the client's cache: `flags` is `RNUGET_CACHE_CLEAR_MEMORY`, `RNUGET_CACHE_CLEAR_DISK`
+// or both. Clearing the disk removes every entry under the cache directory, every source's and
+// NuGet's own too. When `out_removed` is not NULL it receives how many files were removed.
+//
+// Ownership: nothing is allocated.
+// NULL: `client` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; `out_removed` may be NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for unknown flag bits, `RNUGET_ERR_IO` when a file
+// cannot be removed.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread, also while other threads use the client.
+enum rnuget_status rnuget_client_cache_clear(const struct rnuget_client *client,
+                                             uint32_t flags,
+                                             uint64_t *out_removed);
 
 // Creates a client over `count` source URLs (V3 service indexes such as
 // `"https://api.nuget.org/v3/index.json"`), consulted in order, each named after its URL. With

@@ -36,6 +36,10 @@ pub enum ErrorKind {
     Io,
     /// Offline, and the cache holds no answer for the request.
     NotCached,
+    /// A source's rate limit gave no permit before its deadline (too many requests queued).
+    RateLimited,
+    /// A host's circuit breaker is open after repeated failures; nothing was sent.
+    CircuitOpen,
 }
 
 impl ErrorKind {
@@ -55,6 +59,8 @@ impl ErrorKind {
             ErrorKind::InvalidPackage => "invalid package",
             ErrorKind::Io => "i/o error",
             ErrorKind::NotCached => "not cached",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::CircuitOpen => "circuit open",
         }
     }
 }
@@ -68,6 +74,10 @@ pub struct Error {
     url: Option<String>,
     status: Option<u16>,
     attempts: u32,
+    /// The server's `Retry-After` header, as sent.
+    retry_after: Option<String>,
+    /// The fault will not go away by asking again (a TLS failure): never retried.
+    permanent: bool,
 }
 
 /// The library's result type.
@@ -83,6 +93,8 @@ impl Error {
             url: None,
             status: None,
             attempts: 0,
+            retry_after: None,
+            permanent: false,
         }
     }
 
@@ -107,6 +119,18 @@ impl Error {
     /// Records how many attempts were made before giving up.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
+        self
+    }
+
+    /// Adds the server's `Retry-After` header (seconds or an HTTP date), as sent.
+    pub fn with_retry_after(mut self, value: &str) -> Self {
+        self.retry_after = Some(value.to_string());
+        self
+    }
+
+    /// Marks the error as one that asking again cannot cure (a TLS failure): it is never retried.
+    pub fn permanent(mut self) -> Self {
+        self.permanent = true;
         self
     }
 
@@ -144,6 +168,16 @@ impl Error {
     /// How many attempts were made (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The `Retry-After` header of the answer, as the server sent it.
+    pub fn retry_after(&self) -> Option<&str> {
+        self.retry_after.as_deref()
+    }
+
+    /// True when asking again cannot cure the fault (see [`Error::permanent`]).
+    pub fn is_permanent(&self) -> bool {
+        self.permanent
     }
 
     /// True when the feed said the thing does not exist: a result, not a failure.

@@ -22,6 +22,7 @@ pub mod observability;
 pub mod package;
 pub mod protocol;
 pub mod repository;
+pub mod resilience;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};

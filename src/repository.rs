@@ -158,8 +158,8 @@ fn is_v3_service_index(url: &str) -> bool {
     path.len() >= 5 && path[path.len() - 5..].eq_ignore_ascii_case(".json")
 }
 
-/// Named sources in the order they are consulted.
-#[derive(Debug, Default)]
+/// Named sources in the order they are consulted. Clones share the sources.
+#[derive(Debug, Default, Clone)]
 pub struct RepositoryManager {
     sources: Vec<Arc<SourceRepository>>,
 }

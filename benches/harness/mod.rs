@@ -72,7 +72,9 @@ pub fn measure(name: &str, ops_per_run: usize, mut run: impl FnMut()) -> Option<
             cpu.push(end.saturating_sub(begin) as f64 / ops);
         }
     }
-    let per_op = if cpu.len() == wall.len() {
+    // The kernel folds on-CPU time into schedstat only at scheduler events, so a short sample
+    // can read as zero: then the CPU figures mean nothing and wall time is reported instead.
+    let per_op = if cpu.len() == wall.len() && cpu.iter().all(|&ns| ns > 0.0) {
         &mut cpu
     } else {
         &mut wall.clone()

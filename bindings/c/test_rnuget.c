@@ -1,6 +1,7 @@
 /*
  * C tests of the rnuget C API: every function, its error paths with NULL and bad input, the
- * per-thread last error, and (given a feed URL) the client against a loopback feed.
+ * per-thread last error, and (given a feed URL) the client and its cache against a loopback feed.
+ * The cache lives in DOWNLOAD_PATH.cache.
  *
  * Usage: test_rnuget FEED_INDEX_URL PACKAGE_ID PACKAGE_VERSION VERSIONS_JSON DOWNLOAD_PATH
  *                    FAILING_INDEX_URL
@@ -95,6 +96,7 @@ static void test_status_numbers_and_names(void) {
   CHECK(RNUGET_ERR_PROTOCOL == 400);
   CHECK(RNUGET_ERR_INVALID_PACKAGE == 500);
   CHECK(RNUGET_ERR_IO == 600);
+  CHECK(RNUGET_ERR_NOT_CACHED == 700);
   CHECK(RNUGET_ERR_PANIC == 900);
   CHECK_STR(rnuget_status_name(RNUGET_OK), "RNUGET_OK");
   CHECK_STR(rnuget_status_name(RNUGET_ERR_NOT_FOUND), "RNUGET_ERR_NOT_FOUND");
@@ -719,6 +721,132 @@ static void test_failures_name_their_url(const struct feed *feed) {
   rnuget_string_free(text);
 }
 
+/* ---- the cache: tiers, limits, offline, one context per operation, statistics, clearing ---- */
+
+static void check_offline_versions(rnuget_client *client, const struct feed *feed,
+                                   rnuget_status expected) {
+  rnuget_client *offline = NULL;
+  CHECK_STATUS(rnuget_client_with_context(client, RNUGET_CACHE_DEFAULT_MAX_AGE,
+                                          RNUGET_CONTEXT_OFFLINE, &offline),
+               RNUGET_OK);
+  if (offline == NULL) {
+    return;
+  }
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_list_versions(offline, feed->id, &json), expected);
+  if (expected == RNUGET_OK) {
+    CHECK_STR(json, feed->versions_json);
+  } else {
+    CHECK(json == NULL);
+    CHECK_CONTAINS(rnuget_last_error_message(), "offline and not cached: ");
+    CHECK_CONTAINS(rnuget_last_error_url(), "/index.json");
+  }
+  rnuget_string_free(json);
+  /* Each operation has a session id of its own. */
+  const char *session = rnuget_client_session_id(offline);
+  CHECK(session != NULL && strlen(session) == 36);
+  CHECK(session != NULL && strcmp(session, rnuget_client_session_id(client)) != 0);
+  rnuget_client_free(offline);
+}
+
+static void test_cache(const struct feed *feed) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s.cache", feed->download_path);
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_cache_limits(options, 10, 0, 0),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_cache(options, 4, NULL), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_cache(options, RNUGET_CACHE_MEMORY | RNUGET_CACHE_DISK,
+                                               dir),
+               RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_cache_limits(options, 100, 1 << 20, 1 << 26),
+               RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_cache_max_age_ms(options, 600000), RNUGET_OK);
+  rnuget_client *client = NULL;
+  const char *const sources[] = {feed->url};
+  CHECK_STATUS(rnuget_client_new(sources, 1, options, &client), RNUGET_OK);
+  rnuget_client_options_free(options);
+  if (client == NULL) {
+    return;
+  }
+  /* Earlier runs of this program used the same directory. */
+  CHECK_STATUS(rnuget_client_cache_clear(client,
+                                         RNUGET_CACHE_CLEAR_MEMORY | RNUGET_CACHE_CLEAR_DISK, NULL),
+               RNUGET_OK);
+  check_offline_versions(client, feed, RNUGET_ERR_NOT_CACHED);
+
+  char *json = NULL;
+  for (int i = 0; i < 2; i++) {
+    CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_OK);
+    CHECK_STR(json, feed->versions_json);
+    rnuget_string_free(json);
+    json = NULL;
+  }
+  CHECK_STATUS(rnuget_client_cache_stats(client, &json), RNUGET_OK);
+  /* A miss, then a hit in memory; the service index and the version list written to disk. */
+  CHECK_CONTAINS(json, "{\"memory\":{\"hits\":1,\"misses\":1,");
+  CHECK_CONTAINS(json, "\"disk\":{\"hits\":0,");
+  CHECK_CONTAINS(json, "\"writes\":2,");
+  rnuget_string_free(json);
+  json = NULL;
+  CHECK_STATUS(rnuget_client_cache_stats(client, NULL), RNUGET_ERR_NULL_ARGUMENT);
+
+  /* Offline, the cached version list answers; the metadata was never fetched. */
+  check_offline_versions(client, feed, RNUGET_OK);
+  rnuget_client *offline = NULL;
+  CHECK_STATUS(rnuget_client_with_context(client, 0, RNUGET_CONTEXT_OFFLINE, &offline), RNUGET_OK);
+  if (offline != NULL) {
+    CHECK_STATUS(rnuget_client_get_metadata(offline, feed->id, 0, &json), RNUGET_ERR_NOT_CACHED);
+    CHECK(json == NULL);
+    CHECK_CONTAINS(rnuget_last_error_message(), "offline and not cached: ");
+    rnuget_client_free(offline);
+  }
+  rnuget_client *refused = NULL;
+  CHECK_STATUS(rnuget_client_with_context(client, 0, 16, &refused), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK(refused == NULL);
+  CHECK(rnuget_client_session_id(NULL) == NULL);
+
+  /* A context that skips the cache still refreshes it. */
+  rnuget_client *fresh = NULL;
+  CHECK_STATUS(rnuget_client_with_context(client, 0, RNUGET_CONTEXT_NO_CACHE, &fresh), RNUGET_OK);
+  if (fresh != NULL) {
+    CHECK_STATUS(rnuget_client_list_versions(fresh, feed->id, &json), RNUGET_OK);
+    CHECK_STR(json, feed->versions_json);
+    rnuget_string_free(json);
+    json = NULL;
+    CHECK_STATUS(rnuget_client_cache_stats(fresh, &json), RNUGET_OK);
+    CHECK_CONTAINS(json, "\"writes\":3,");
+    rnuget_string_free(json);
+    json = NULL;
+    rnuget_client_free(fresh);
+  }
+
+  /* Clearing removes both files; offline, the version list is then a miss. */
+  uint64_t removed = 0;
+  CHECK_STATUS(rnuget_client_cache_clear(client,
+                                         RNUGET_CACHE_CLEAR_MEMORY | RNUGET_CACHE_CLEAR_DISK,
+                                         &removed),
+               RNUGET_OK);
+  CHECK(removed == 2);
+  CHECK_STATUS(rnuget_client_cache_clear(client, 4, NULL), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_cache_clear(NULL, 1, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  check_offline_versions(client, feed, RNUGET_ERR_NOT_CACHED);
+  rnuget_client_free(client);
+
+  /* Offline by its options and without any tier, a client fails every call at once. */
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_offline(options, 1), RNUGET_OK);
+  client = NULL;
+  CHECK_STATUS(rnuget_client_new(sources, 1, options, &client), RNUGET_OK);
+  rnuget_client_options_free(options);
+  if (client != NULL) {
+    CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_NOT_CACHED);
+    CHECK(json == NULL);
+    rnuget_client_free(client);
+  }
+}
+
 static void test_client(const struct feed *feed) {
   test_client_options();
   test_client_null_arguments();
@@ -766,6 +894,7 @@ int main(int argc, char **argv) {
   test_success_clears_the_last_error();
   const struct feed feed = {argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]};
   test_client(&feed);
+  test_cache(&feed);
 
   printf("test_rnuget: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

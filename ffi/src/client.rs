@@ -3,7 +3,7 @@
 //! Results are JSON documents (see `json.rs` for the shapes), owned by the caller and freed with
 //! `rnuget_string_free`. Downloads are in `download.rs`.
 
-use std::ffi::c_char;
+use std::ffi::{CString, c_char};
 
 use rnuget::client::Client;
 use rnuget::protocol::{MetadataOptions, SearchQuery};
@@ -16,12 +16,20 @@ use crate::handle;
 use crate::json::{SourceAnswer, to_owned_json};
 use crate::options::rnuget_client_options;
 use crate::status::rnuget_status;
-use crate::strings::into_owned_c_string;
+use crate::strings::{into_owned_c_string, to_cstring};
 
 /// A NuGet client over one or more package sources. Create it with `rnuget_client_new`, release
 /// it with `rnuget_client_free`. Thread-safe: any number of threads may call it at once, and
 /// they share its HTTP connections and service indexes.
-pub struct rnuget_client(pub(crate) Client);
+pub struct rnuget_client(pub(crate) Client, pub(crate) CString);
+
+impl rnuget_client {
+    /// Wraps `client`, keeping its session id as a C string for `rnuget_client_session_id`.
+    pub(crate) fn new(client: Client) -> Self {
+        let session_id = to_cstring(client.session_id().to_string());
+        rnuget_client(client, session_id)
+    }
+}
 
 const _: () = handle::assert_thread_safe::<rnuget_client>();
 
@@ -35,7 +43,7 @@ pub const RNUGET_SEARCH_PRERELEASE: u32 = 1;
 pub const RNUGET_SEARCH_SEMVER2: u32 = 2;
 
 /// Checks that `flags` holds only bits from `known`.
-fn check_flags(flags: u32, known: u32) -> Result<(), FfiError> {
+pub(crate) fn check_flags(flags: u32, known: u32) -> Result<(), FfiError> {
     match flags & !known {
         0 => Ok(()),
         unknown => Err(FfiError::invalid(
@@ -88,7 +96,7 @@ pub unsafe extern "C" fn rnuget_client_new(
             }
             settings = settings.source(url);
         }
-        *out = handle::into_raw(rnuget_client(Client::new(settings)?));
+        *out = handle::into_raw(rnuget_client::new(Client::new(settings)?));
         Ok(())
     })
 }

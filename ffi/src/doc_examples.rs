@@ -11,8 +11,10 @@ use std::ffi::{CStr, c_char};
 use rnuget::demo::DemoFeed;
 use serde_json::Value;
 
+use crate::cache::*;
 use crate::client::*;
 use crate::download::rnuget_client_download_to_file;
+use crate::options::{rnuget_client_options_free, rnuget_client_options_new};
 use crate::status::rnuget_status::{self, RNUGET_OK};
 use crate::strings::rnuget_string_free;
 
@@ -146,6 +148,27 @@ fn actual_documents(feed: &DemoFeed) -> Vec<(&'static str, Value)> {
             documents.push(("rnuget_client_download_to_file", take_json(status, out)));
         }
         crate::client::rnuget_client_free(client);
+
+        // A client with both cache tiers, for the statistics.
+        let mut options = std::ptr::null_mut();
+        assert_eq!(rnuget_client_options_new(&mut options), RNUGET_OK);
+        let cache_dir = std::ffi::CString::new(dir.join("cache").to_str().unwrap()).unwrap();
+        let tiers = RNUGET_CACHE_MEMORY | RNUGET_CACHE_DISK;
+        assert_eq!(
+            rnuget_client_options_set_cache(options, tiers, cache_dir.as_ptr()),
+            RNUGET_OK
+        );
+        let mut cached = std::ptr::null_mut();
+        assert_eq!(
+            rnuget_client_new(sources.as_ptr(), 1, options, &mut cached),
+            RNUGET_OK
+        );
+        rnuget_client_options_free(options);
+        let status = rnuget_client_list_versions(cached, c"Demo.Core".as_ptr(), &mut out);
+        take_json(status, out);
+        let status = rnuget_client_cache_stats(cached, &mut out);
+        documents.push(("rnuget_client_cache_stats", take_json(status, out)));
+        crate::client::rnuget_client_free(cached);
     }
     let _ = std::fs::remove_dir_all(&dir);
     documents

@@ -18,6 +18,7 @@
 //! options.rs     rnuget_client_options_*
 //! client.rs      rnuget_client_* (versions, metadata, search)
 //! download.rs    rnuget_client_download_*
+//! cache.rs       cache settings, rnuget_client_with_context, rnuget_client_cache_*
 //! ```
 //!
 //! Every export follows the same steps: NULL checks first, then the work inside
@@ -34,6 +35,7 @@
 mod args;
 mod boundary;
 mod buffer;
+mod cache;
 mod client;
 #[cfg(test)]
 mod doc_examples;

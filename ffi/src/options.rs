@@ -65,7 +65,7 @@ pub unsafe extern "C" fn rnuget_client_options_free(options: *mut rnuget_client_
 ///
 /// # Safety
 /// `options` is NULL or a live options object for the duration of the call.
-unsafe fn update(
+pub(crate) unsafe fn update(
     function: &str,
     options: *const rnuget_client_options,
     change: impl FnOnce(&mut ClientOptions) -> Result<(), FfiError>,

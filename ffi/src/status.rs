@@ -11,7 +11,7 @@ use rnuget::ErrorKind;
 /// (message with URL, HTTP status and source) are in `rnuget_last_error_*` on the same thread.
 ///
 /// Groups: 1xx the caller's arguments, 2xx the network, 3xx the HTTP answer, 4xx the NuGet
-/// protocol, 5xx package files, 6xx local I/O, 9xx faults inside rnuget.
+/// protocol, 5xx package files, 6xx local I/O, 7xx the cache, 9xx faults inside rnuget.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum rnuget_status {
@@ -35,6 +35,11 @@ pub enum rnuget_status {
     RNUGET_ERR_TIMEOUT = 201,
     /// A response or package is larger than the configured limit.
     RNUGET_ERR_TOO_LARGE = 202,
+    /// A source's rate limit gave no permit before its deadline; nothing was sent.
+    RNUGET_ERR_RATE_LIMITED = 203,
+    /// The host's circuit breaker is open after repeated failures; nothing was sent. The
+    /// message says when it half-opens.
+    RNUGET_ERR_CIRCUIT_OPEN = 204,
     /// The feed answered with an HTTP status that is neither success nor 404.
     RNUGET_ERR_HTTP_STATUS = 300,
     /// The feed does not have the package, version or resource (HTTP 404): a result, not a fault.
@@ -45,6 +50,8 @@ pub enum rnuget_status {
     RNUGET_ERR_INVALID_PACKAGE = 500,
     /// A local file could not be read or written.
     RNUGET_ERR_IO = 600,
+    /// Offline, and the cache holds no answer for the request ("offline and not cached: URL").
+    RNUGET_ERR_NOT_CACHED = 700,
     /// rnuget panicked; the panic was caught at the boundary and the call had no effect.
     RNUGET_ERR_PANIC = 900,
     /// An error rnuget has no specific code for yet; the message says what it was.
@@ -54,7 +61,7 @@ pub enum rnuget_status {
 use rnuget_status::*;
 
 /// Every status, for lookups by number.
-const ALL: [rnuget_status; 17] = [
+const ALL: [rnuget_status; 20] = [
     RNUGET_OK,
     RNUGET_ERR_INVALID_ARGUMENT,
     RNUGET_ERR_NULL_ARGUMENT,
@@ -65,11 +72,14 @@ const ALL: [rnuget_status; 17] = [
     RNUGET_ERR_NETWORK,
     RNUGET_ERR_TIMEOUT,
     RNUGET_ERR_TOO_LARGE,
+    RNUGET_ERR_RATE_LIMITED,
+    RNUGET_ERR_CIRCUIT_OPEN,
     RNUGET_ERR_HTTP_STATUS,
     RNUGET_ERR_NOT_FOUND,
     RNUGET_ERR_PROTOCOL,
     RNUGET_ERR_INVALID_PACKAGE,
     RNUGET_ERR_IO,
+    RNUGET_ERR_NOT_CACHED,
     RNUGET_ERR_PANIC,
     RNUGET_ERR_INTERNAL,
 ];
@@ -87,9 +97,12 @@ impl rnuget_status {
             ErrorKind::Network => RNUGET_ERR_NETWORK,
             ErrorKind::Timeout => RNUGET_ERR_TIMEOUT,
             ErrorKind::TooLarge => RNUGET_ERR_TOO_LARGE,
+            ErrorKind::RateLimited => RNUGET_ERR_RATE_LIMITED,
+            ErrorKind::CircuitOpen => RNUGET_ERR_CIRCUIT_OPEN,
             ErrorKind::Protocol => RNUGET_ERR_PROTOCOL,
             ErrorKind::InvalidPackage => RNUGET_ERR_INVALID_PACKAGE,
             ErrorKind::Io => RNUGET_ERR_IO,
+            ErrorKind::NotCached => RNUGET_ERR_NOT_CACHED,
             // ErrorKind is non-exhaustive: a kind added later reads as internal until it gets a
             // code of its own here.
             _ => RNUGET_ERR_INTERNAL,
@@ -109,11 +122,14 @@ impl rnuget_status {
             RNUGET_ERR_NETWORK => "RNUGET_ERR_NETWORK\0",
             RNUGET_ERR_TIMEOUT => "RNUGET_ERR_TIMEOUT\0",
             RNUGET_ERR_TOO_LARGE => "RNUGET_ERR_TOO_LARGE\0",
+            RNUGET_ERR_RATE_LIMITED => "RNUGET_ERR_RATE_LIMITED\0",
+            RNUGET_ERR_CIRCUIT_OPEN => "RNUGET_ERR_CIRCUIT_OPEN\0",
             RNUGET_ERR_HTTP_STATUS => "RNUGET_ERR_HTTP_STATUS\0",
             RNUGET_ERR_NOT_FOUND => "RNUGET_ERR_NOT_FOUND\0",
             RNUGET_ERR_PROTOCOL => "RNUGET_ERR_PROTOCOL\0",
             RNUGET_ERR_INVALID_PACKAGE => "RNUGET_ERR_INVALID_PACKAGE\0",
             RNUGET_ERR_IO => "RNUGET_ERR_IO\0",
+            RNUGET_ERR_NOT_CACHED => "RNUGET_ERR_NOT_CACHED\0",
             RNUGET_ERR_PANIC => "RNUGET_ERR_PANIC\0",
             RNUGET_ERR_INTERNAL => "RNUGET_ERR_INTERNAL\0",
         }
@@ -172,5 +188,13 @@ mod tests {
             500
         );
         assert_eq!(rnuget_status::from_kind(ErrorKind::Io) as c_int, 600);
+        assert_eq!(
+            rnuget_status::from_kind(ErrorKind::RateLimited) as c_int,
+            203
+        );
+        assert_eq!(
+            rnuget_status::from_kind(ErrorKind::CircuitOpen) as c_int,
+            204
+        );
     }
 }

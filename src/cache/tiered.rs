@@ -31,6 +31,9 @@ use crate::observability::metrics::Tier;
 use crate::observability::trace::Timer;
 use crate::{Error, ErrorKind, Result};
 
+/// A package is kept in memory only when it takes at most this share (1/n) of the byte cap.
+const PACKAGE_SHARE_OF_MEMORY: u64 = 8;
+
 /// One cached document: which source, which key, and the URL it is fetched from.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry<'a> {
@@ -202,6 +205,8 @@ impl Cache {
         if context.offline {
             return Err(not_cached(entry.url));
         }
+        // TODO(single-flight): concurrent misses of one key each fetch it (NuGet serializes them
+        // with a lock file per entry); the last rename wins and every answer is whole.
         debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
         let bytes = fetch()?;
         let value = Arc::new(decode(&bytes)?);
@@ -393,9 +398,15 @@ impl Cache {
         }
     }
 
-    /// Keeps package bytes that reached memory anyway (a download into memory).
+    /// Keeps package bytes that reached memory anyway (a download into memory), unless they
+    /// would take more than an eighth of the memory tier: one big package must not push out
+    /// every document.
     pub fn remember_package(&self, entry: Entry<'_>, bytes: &Arc<Vec<u8>>) {
-        if entry.store {
+        let fits = self
+            .memory
+            .as_ref()
+            .is_some_and(|m| bytes.len() as u64 <= m.options().max_bytes / PACKAGE_SHARE_OF_MEMORY);
+        if entry.store && fits {
             self.remember(entry, bytes, bytes.len(), SystemTime::now());
         }
     }
@@ -556,6 +567,27 @@ mod tests {
             .get(&offline, entry, || panic!("network offline"), decode)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotCached);
+    }
+
+    #[test]
+    fn only_packages_small_beside_the_memory_cap_are_kept_in_memory() {
+        let options = CacheOptions {
+            memory: Some(crate::cache::MemoryOptions {
+                max_bytes: 800,
+                ..crate::cache::MemoryOptions::default()
+            }),
+            disk: None,
+            ..CacheOptions::default()
+        };
+        let cache = Cache::new(&options).unwrap();
+        let small = Entry::new(SOURCE, "nupkg_small.1.0.0", "u");
+        let big = Entry::new(SOURCE, "nupkg_big.1.0.0", "u");
+        cache.remember_package(small, &Arc::new(vec![0; 100]));
+        cache.remember_package(big, &Arc::new(vec![0; 101]));
+        let context = SourceCacheContext::new();
+        let memory = cache.memory().unwrap();
+        assert!(memory.get::<Vec<u8>>(SOURCE, small.key, &context).is_some());
+        assert!(memory.get::<Vec<u8>>(SOURCE, big.key, &context).is_none());
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub struct Client {
     ignore_failed_sources: bool,
     health_options: HealthOptions,
     /// Made on the first health check: a client never asked costs nothing.
-    health: OnceLock<HealthChecker>,
+    health: Arc<OnceLock<HealthChecker>>,
 }
 
 impl Client {
@@ -136,7 +136,7 @@ impl Client {
         let mut repositories = RepositoryManager::new();
         for source in &options.sources {
             repositories.add(
-                SourceRepository::new(&source.name, &source.url, Arc::clone(&http))
+                SourceRepository::new(&source.name, &source.url, source_http(&http, &source.name)?)
                     .with_cache(Arc::clone(&cache)),
             )?;
         }
@@ -147,7 +147,7 @@ impl Client {
             repositories,
             ignore_failed_sources: options.ignore_failed_sources,
             health_options: options.health,
-            health: OnceLock::new(),
+            health: Arc::new(OnceLock::new()),
         })
     }
 
@@ -169,7 +169,7 @@ impl Client {
             repositories,
             ignore_failed_sources: false,
             health_options: HealthOptions::default(),
-            health: OnceLock::new(),
+            health: Arc::new(OnceLock::new()),
         }
     }
 
@@ -183,9 +183,28 @@ impl Client {
         &self.http
     }
 
-    /// The `X-NuGet-Session-Id` requests of calls without a context carry.
+    /// The circuit-breaker statistics of the host of `url_or_host` (a URL or `host:port`);
+    /// `None` when breakers are off or nothing was sent there yet.
+    pub fn breaker_stats(&self, url_or_host: &str) -> Option<crate::resilience::BreakerStats> {
+        self.http.breaker_stats(url_or_host)
+    }
+
+    /// The rate-limiter statistics of the source named `source`; `None` when it is unlimited.
+    pub fn limiter_stats(&self, source: &str) -> Option<crate::resilience::LimiterStats> {
+        self.http.limiter_stats(source)
+    }
+
+    /// Closes every circuit breaker.
+    pub fn reset_breakers(&self) {
+        if let Some(breakers) = self.http.breakers() {
+            breakers.reset_all();
+        }
+    }
+
+    /// The `X-NuGet-Session-Id` requests of calls without a context carry (the default
+    /// context's).
     pub fn session_id(&self) -> &str {
-        self.http.session_id()
+        self.context.session_id()
     }
 
     /// The context of calls that give none: the cache defaults of [`ClientOptions::cache`] and
@@ -197,6 +216,20 @@ impl Client {
     /// A context for one operation: the client's defaults and a session id of its own.
     pub fn new_context(&self) -> SourceCacheContext {
         self.context.next_operation()
+    }
+
+    /// This client, sharing its sources, connections, service indexes and cache, whose calls
+    /// without a context run under `context` (for the C ABI, which has no `*_with` calls).
+    pub fn with_context(&self, context: SourceCacheContext) -> Client {
+        Client {
+            http: Arc::clone(&self.http),
+            cache: Arc::clone(&self.cache),
+            context,
+            repositories: self.repositories.clone(),
+            ignore_failed_sources: self.ignore_failed_sources,
+            health_options: self.health_options,
+            health: Arc::clone(&self.health),
+        }
     }
 
     /// The cache every source reads through (one without tiers when none is configured).
@@ -451,6 +484,14 @@ impl Client {
 
 fn check_id(id: &str) -> Result<()> {
     crate::package::validate_id(id)
+}
+
+/// The HTTP client of one source: the shared one, or a view under the source's own limits.
+fn source_http(http: &Arc<HttpClient>, source: &str) -> Result<Arc<HttpClient>> {
+    match http.source_limiter_wanted(source) {
+        true => Ok(Arc::new(http.for_source(source)?)),
+        false => Ok(Arc::clone(http)),
+    }
 }
 
 #[cfg(test)]

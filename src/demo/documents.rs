@@ -191,6 +191,13 @@ fn service_index(urls: &FeedUrls) -> Value {
                 "Flat container: version lists and .nupkg files."),
             resource(urls.search(), "SearchQueryService/3.5.0", "Search."),
             resource(urls.autocomplete(), "SearchAutocompleteService/3.5.0", "Autocomplete."),
+            // NuGet.Client 5.8 (NuGet.exe) knows only these older types; nuget.org lists both.
+            resource(urls.registration_base(), "RegistrationsBaseUrl/3.4.0",
+                "Registrations, under the type NuGet 5.8 reads."),
+            resource(urls.search(), "SearchQueryService/3.0.0-beta",
+                "Search, under the type NuGet 5.8 reads."),
+            resource(urls.autocomplete(), "SearchAutocompleteService/3.0.0-beta",
+                "Autocomplete, under the type NuGet 5.8 reads."),
         ],
         "@context": {
             "@vocab": "http://schema.nuget.org/services#",

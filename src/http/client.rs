@@ -5,7 +5,9 @@
 //! caller gave, never to another one a redirect points at. ureq's own "same host" rule ignores
 //! the port, so two servers on one machine would share credentials.
 
+use std::cell::Cell;
 use std::io::{Read, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use log::debug;
@@ -14,11 +16,13 @@ use ureq::http::Response;
 
 use super::body::{self, CopyError};
 use super::errors;
+use super::guard::Guards;
 use super::options::{HttpOptions, new_session_id};
 use super::url::{self, Credentials, Origin};
 use crate::observability::Observability;
 use crate::observability::metrics::RequestRecord;
 use crate::observability::trace::{TraceContext, new_span_id};
+use crate::resilience::{BreakerStats, HostBreakers, LimiterStats, SourceLimiter, host_key};
 use crate::{Error, ErrorKind, Result};
 
 /// Largest redirect body read (and thrown away) so that its connection can be reused.
@@ -32,6 +36,10 @@ pub struct HttpClient {
     agent: ureq::Agent,
     options: HttpOptions,
     observability: Observability,
+    /// Retry, breakers and limiters, shared with every per-source view; `None` when off.
+    guards: Option<Arc<Guards>>,
+    /// The limiter of the source this view serves ([`HttpClient::for_source`]).
+    source: Option<Arc<SourceLimiter>>,
 }
 
 /// Header values (which may hold API keys) never show; their names do.
@@ -130,8 +138,10 @@ impl HttpClient {
             .build();
         Ok(HttpClient {
             agent: ureq::Agent::new_with_config(config),
+            guards: Guards::new(&options.resilience),
             options,
             observability: Observability::default(),
+            source: None,
         })
     }
 
@@ -144,6 +154,69 @@ impl HttpClient {
     /// What this client reports to.
     pub fn observability(&self) -> &Observability {
         &self.observability
+    }
+
+    /// A view of this client for the package source `name`: the same connections, session and
+    /// circuit breakers, under the limits [`crate::resilience::ResilienceOptions`] sets for
+    /// that source. Fails only when a rate limiter's refill thread cannot start.
+    pub fn for_source(&self, name: &str) -> Result<HttpClient> {
+        let source = match &self.guards {
+            Some(guards) => guards.limiter(name)?,
+            None => None,
+        };
+        Ok(HttpClient {
+            agent: self.agent.clone(),
+            options: self.options.clone(),
+            guards: self.guards.clone(),
+            source,
+            observability: self.observability.clone(),
+        })
+    }
+
+    /// True when the options give the source `name` limits of its own (so that it needs a
+    /// view, [`HttpClient::for_source`]).
+    pub fn source_limiter_wanted(&self, name: &str) -> bool {
+        self.options.resilience.limits_of(name).is_some()
+    }
+
+    /// The circuit breakers, one per host; `None` when they are off.
+    pub fn breakers(&self) -> Option<&HostBreakers> {
+        self.guards.as_deref().and_then(Guards::breakers)
+    }
+
+    /// The statistics of the breaker of the host of `url_or_host` (a URL, or `host:port`);
+    /// `None` when breakers are off or nothing was sent there yet.
+    pub fn breaker_stats(&self, url_or_host: &str) -> Option<BreakerStats> {
+        let host = host_key(url_or_host).unwrap_or_else(|| url_or_host.to_ascii_lowercase());
+        self.breakers()?.stats(&host)
+    }
+
+    /// The limiter of the source `name`, once a view for it was made; `None` when the source
+    /// is unlimited.
+    pub fn source_limiter(&self, name: &str) -> Option<Arc<SourceLimiter>> {
+        self.guards.as_ref()?.existing_limiter(name)
+    }
+
+    /// The statistics of the limiter of the source `name` (see [`HttpClient::source_limiter`]).
+    pub fn limiter_stats(&self, name: &str) -> Option<LimiterStats> {
+        self.source_limiter(name).map(|l| l.stats())
+    }
+
+    /// Runs one request under the limiter, breaker and retry that are on; `can_retry` says
+    /// whether a failed attempt left nothing behind that another would corrupt.
+    fn guarded(
+        &self,
+        url: &str,
+        attempt: impl FnMut() -> Result<u64>,
+        can_retry: impl Fn() -> bool,
+    ) -> Result<u64> {
+        match &self.guards {
+            None => {
+                let mut attempt = attempt;
+                attempt()
+            }
+            Some(guards) => guards.run(self.source.as_deref(), url, attempt, can_retry),
+        }
     }
 
     /// The options this client was built with.
@@ -175,7 +248,13 @@ impl HttpClient {
     pub fn get_bytes_scoped(&self, url: &str, scope: RequestScope<'_>) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         let request = self.request(url, Purpose::Document, scope);
-        self.get_into(request, self.options.max_response_bytes, &mut out)?;
+        let cap = self.options.max_response_bytes;
+        // A retry starts the document afresh.
+        let attempt = || {
+            out.clear();
+            self.get_into(request, cap, &mut out)
+        };
+        self.guarded(url, attempt, || true)?;
         Ok(out)
     }
 
@@ -212,7 +291,19 @@ impl HttpClient {
         scope: RequestScope<'_>,
     ) -> Result<u64> {
         let request = self.request(url, Purpose::Package, scope);
-        self.get_into(request, self.options.max_package_bytes, writer)
+        let cap = self.options.max_package_bytes;
+        let written = Cell::new(0u64);
+        let mut counting = Counting {
+            inner: writer,
+            written: &written,
+        };
+        // TODO(resumable downloads): a download that fails after handing bytes to the writer
+        // is not retried, since the writer cannot be rewound.
+        self.guarded(
+            url,
+            || self.get_into(request, cap, &mut counting),
+            || written.get() == 0,
+        )
     }
 
     fn request<'a>(
@@ -409,7 +500,11 @@ impl HttpClient {
             let location = header(&response, "location");
             if !is_redirect(status) || location.is_none() {
                 debug!(target: "rnuget::http", "GET {} {status} {ms} ms", url::loggable(&current));
-                return Err(errors::from_status(status, &url::loggable(&current)));
+                let err = errors::from_status(status, &url::loggable(&current));
+                return Err(match header(&response, "retry-after") {
+                    Some(after) => err.with_retry_after(&after),
+                    None => err,
+                });
             }
             let next = url::resolve(&current, location.as_deref().unwrap_or_default());
             debug!(target: "rnuget::http", "GET {} {status} -> {} {ms} ms", url::loggable(&current), url::loggable(&next));
@@ -491,6 +586,24 @@ struct Who<'a> {
     session_id: &'a str,
     trace: Option<&'a TraceContext>,
     credentials: Option<&'a Credentials>,
+}
+
+/// A writer that counts what it passed on, so that a retry knows whether it may start over.
+struct Counting<'a, 'b> {
+    inner: &'a mut dyn Write,
+    written: &'b Cell<u64>,
+}
+
+impl Write for Counting<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written.set(self.written.get() + n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Parses JSON, skipping a UTF-8 byte-order mark; a parse failure is a protocol error.

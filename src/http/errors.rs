@@ -60,6 +60,18 @@ pub fn from_ureq(err: ureq::Error, url: &str, deadlines: &Deadlines) -> Error {
         ),
         ureq::Error::HostNotFound => (ErrorKind::Network, "host not found".to_string()),
         ureq::Error::ConnectionFailed => (ErrorKind::Network, "connection failed".to_string()),
+        // A TLS fault (a certificate the client rejects, a broken handshake) does not heal by
+        // asking again.
+        ureq::Error::Rustls(e) => {
+            return Error::new(ErrorKind::Network, format!("TLS: {e}"))
+                .with_url(url)
+                .permanent();
+        }
+        ureq::Error::Tls(e) => {
+            return Error::new(ErrorKind::Network, format!("TLS: {e}"))
+                .with_url(url)
+                .permanent();
+        }
         other => (ErrorKind::Network, other.to_string()),
     };
     Error::new(kind, message).with_url(url)

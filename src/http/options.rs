@@ -5,6 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
+use crate::resilience::ResilienceOptions;
+
 /// Settings of one HTTP client, fixed when the client is built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpOptions {
@@ -45,6 +47,8 @@ pub struct HttpOptions {
     pub session_id: String,
     /// More headers sent with every request, after the built-in ones.
     pub extra_headers: Vec<(String, String)>,
+    /// Retry, circuit breakers and per-source limits; all off by default.
+    pub resilience: ResilienceOptions,
 }
 
 impl Default for HttpOptions {
@@ -62,6 +66,7 @@ impl Default for HttpOptions {
             max_redirects: 10,
             session_id: new_session_id(),
             extra_headers: Vec::new(),
+            resilience: ResilienceOptions::default(),
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The framework-keyed lists of a manifest: dependency groups, reference groups and framework
 //! assemblies, with NuGet's rules for flat (pre-2.5) lists, empty ranges and duplicates.
 
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
 use roxmltree::Node;
 
 use super::metadata::Metadata;
@@ -9,7 +12,7 @@ use super::xml;
 use super::{Dependency, DependencyGroup};
 use crate::Result;
 use crate::framework::NuGetFramework;
-use crate::framework::text::{cmp_ignore_case, eq_ignore_case};
+use crate::framework::text::{cmp_ignore_case, eq_ignore_case, hash_ignore_case};
 use crate::version::VersionRange;
 
 impl<'a, 'i> Metadata<'a, 'i> {
@@ -54,12 +57,14 @@ impl<'a, 'i> Metadata<'a, 'i> {
         Ok(groups)
     }
 
-    /// The dependencies of one group, each once (NuGet keeps them in a set).
+    /// The dependencies of one group, each once (NuGet keeps them in a set), in manifest order.
     fn dependencies(&self, nodes: impl Iterator<Item = Node<'a, 'i>>) -> Result<Vec<Dependency>> {
         let mut dependencies: Vec<Dependency> = Vec::new();
+        // A set, not a scan of the list: 20,000 dependencies must not cost 200 million compares.
+        let mut seen = HashSet::new();
         for node in nodes {
             let dependency = self.dependency(node)?;
-            if !dependencies.iter().any(|d| same_dependency(d, &dependency)) {
+            if seen.insert(SameDependency(dependency.clone())) {
                 dependencies.push(dependency);
             }
         }
@@ -158,22 +163,22 @@ pub(super) fn framework_assembly_groups(
     references: &[FrameworkAssembly],
 ) -> Vec<FrameworkSpecificGroup> {
     let mut groups: Vec<FrameworkSpecificGroup> = Vec::new();
+    // Indexes by framework and by name, so that many references stay linear.
+    let mut index_of: HashMap<NuGetFramework, usize> = HashMap::new();
+    let mut names: Vec<HashSet<IgnoreCase>> = Vec::new();
     for reference in references {
         for framework in &reference.target_frameworks {
-            let index = match groups.iter().position(|g| &g.target_framework == framework) {
-                Some(index) => index,
-                None => {
-                    groups.push(FrameworkSpecificGroup {
-                        target_framework: framework.clone(),
-                        items: Vec::new(),
-                    });
-                    groups.len() - 1
-                }
-            };
-            let items = &mut groups[index].items;
+            let index = *index_of.entry(framework.clone()).or_insert_with(|| {
+                groups.push(FrameworkSpecificGroup {
+                    target_framework: framework.clone(),
+                    items: Vec::new(),
+                });
+                names.push(HashSet::new());
+                groups.len() - 1
+            });
             let name = &reference.assembly_name;
-            if !name.is_empty() && !items.iter().any(|i| eq_ignore_case(i, name)) {
-                items.push(name.clone());
+            if !name.is_empty() && names[index].insert(IgnoreCase(name.clone())) {
+                groups[index].items.push(name.clone());
             }
         }
     }
@@ -188,13 +193,14 @@ pub(super) fn framework_assembly_groups(
 /// case.
 fn flags(text: Option<&str>) -> Vec<String> {
     let mut flags: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     for flag in text
         .unwrap_or("")
         .split(',')
         .filter(|f| !f.is_empty())
         .map(str::trim)
     {
-        if !flags.iter().any(|f| eq_ignore_case(f, flag)) {
+        if seen.insert(IgnoreCase(flag.to_string())) {
             flags.push(flag.to_string());
         }
     }
@@ -202,15 +208,51 @@ fn flags(text: Option<&str>) -> Vec<String> {
     flags
 }
 
-/// NuGet's `PackageDependencyComparer`: id ignoring case, same range, same flags ignoring case.
-fn same_dependency(a: &Dependency, b: &Dependency) -> bool {
-    let same_flags = |x: &[String], y: &[String]| {
-        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| eq_ignore_case(p, q))
-    };
-    eq_ignore_case(&a.id, &b.id)
-        && a.range == b.range
-        && same_flags(&a.include, &b.include)
-        && same_flags(&a.exclude, &b.exclude)
+/// A string compared and hashed as `StringComparer.OrdinalIgnoreCase` does.
+struct IgnoreCase(String);
+
+impl PartialEq for IgnoreCase {
+    fn eq(&self, other: &Self) -> bool {
+        eq_ignore_case(&self.0, &other.0)
+    }
+}
+
+impl Eq for IgnoreCase {}
+
+impl Hash for IgnoreCase {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_ignore_case(&self.0, state);
+    }
+}
+
+/// A dependency compared and hashed as NuGet's `PackageDependencyComparer` does: id ignoring
+/// case, same range, same flags ignoring case.
+struct SameDependency(Dependency);
+
+impl PartialEq for SameDependency {
+    fn eq(&self, other: &Self) -> bool {
+        let same_flags = |x: &[String], y: &[String]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| eq_ignore_case(p, q))
+        };
+        let (a, b) = (&self.0, &other.0);
+        eq_ignore_case(&a.id, &b.id)
+            && a.range == b.range
+            && same_flags(&a.include, &b.include)
+            && same_flags(&a.exclude, &b.exclude)
+    }
+}
+
+impl Eq for SameDependency {}
+
+impl Hash for SameDependency {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_ignore_case(&self.0.id, state);
+        self.0.range.hash(state);
+        for flag in self.0.include.iter().chain(&self.0.exclude) {
+            hash_ignore_case(flag, state);
+        }
+        self.0.include.len().hash(state);
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! frameworks.rs  supported frameworks (GetSupportedFrameworks)
 //! hash.rs        SHA-512 of the file and the signed-package content hash
 //! xml.rs         XML decoding and XDocument-like lookups
+//! xml_shape.rs   the pre-scan refusing manifests shaped to make parsing slow
 //! model.rs       license, package type, repository, framework-specific groups
 //! dependency.rs  dependencies and dependency groups (shared with feed metadata)
 //! ```
@@ -26,6 +27,7 @@ mod nuspec;
 #[cfg(test)]
 mod tests;
 mod xml;
+mod xml_shape;
 
 pub use dependency::{Dependency, DependencyGroup};
 pub use id::{MAX_PACKAGE_ID_LENGTH, is_valid_id, validate_id};

@@ -15,7 +15,12 @@ use crate::version::NuGetVersion;
 /// The manifest of a package, as `NuspecReader` reads it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Nuspec {
-    /// Package id as written in the nuspec.
+    /// Package id as written in the nuspec, not validated: NuGet checks ids only when a package
+    /// is created, and reads `<id></id>` as an empty id and `<id>../x</id>` as `../x`. Check it
+    /// with [`is_valid_id`](super::is_valid_id) before it goes into a path or a URL (downloads
+    /// compare it with the validated id they asked for).
+    // TODO(nuspec-id-validation): rnuget follows NuGet and accepts any id here; refusing ids
+    // that are not valid (or only path-like ones) would be safer for local files.
     pub id: String,
     /// Package version.
     pub version: crate::version::NuGetVersion,

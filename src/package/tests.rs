@@ -135,3 +135,111 @@ fn metadata_elements_need_the_metadata_namespace() {
     assert_eq!(n.id, "A");
     assert_eq!(n.title, "T", "text values are found in any namespace");
 }
+
+#[test]
+fn many_dependencies_are_deduplicated_in_manifest_order() {
+    // Every id twice (the second in another case, with the same range): each is kept once, the
+    // first spelling, in the order the manifest gives. A set does this in linear time.
+    let mut list = String::new();
+    for i in (0..3000).rev() {
+        list.push_str(&format!(
+            "<dependency id='Dep{i}' version='1.0' include='A,b,a'/>"
+        ));
+        list.push_str(&format!(
+            "<dependency id='DEP{i}' version='[1.0, )' include='B,A'/>"
+        ));
+    }
+    list.push_str("<dependency id='Dep7' version='2.0'/>");
+    let n = nuspec(&format!("<dependencies>{list}</dependencies>")).unwrap();
+    let dependencies = &n.dependency_groups[0].dependencies;
+    assert_eq!(dependencies.len(), 3001);
+    assert_eq!(dependencies[0].id, "Dep2999");
+    assert_eq!(dependencies[2999].id, "Dep0");
+    assert_eq!(
+        dependencies[3000].id, "Dep7",
+        "another range is another dependency"
+    );
+    assert_eq!(dependencies[0].include, ["A", "b"]);
+}
+
+#[test]
+fn many_framework_assemblies_are_grouped() {
+    let mut list = String::new();
+    for i in 0..2000 {
+        let framework = format!("net{}", 40 + i % 3);
+        list.push_str(&format!(
+            "<frameworkAssembly assemblyName='Asm{}' targetFramework='{framework}'/>",
+            i % 500
+        ));
+        list.push_str(&format!(
+            "<frameworkAssembly assemblyName='ASM{}'/>",
+            i % 500
+        ));
+    }
+    let n = nuspec(&format!(
+        "<frameworkAssemblies>{list}</frameworkAssemblies>"
+    ))
+    .unwrap();
+    let groups: Vec<(String, usize)> = n
+        .framework_assemblies
+        .iter()
+        .map(|g| (g.target_framework.short_folder_name(), g.items.len()))
+        .collect();
+    let expected = [("any", 500), ("net40", 500), ("net41", 500), ("net42", 500)];
+    let expected: Vec<(String, usize)> =
+        expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
+    assert_eq!(groups, expected);
+    assert_eq!(n.framework_assemblies[0].items[0], "ASM0");
+}
+
+/// A manifest error about `test.nuspec` that says `because`.
+fn assert_refused(result: crate::Result<Nuspec>, because: &str) {
+    let err = result.expect_err(because);
+    assert_eq!(err.kind(), ErrorKind::InvalidPackage, "{because}: {err}");
+    assert!(err.message().contains("test.nuspec"), "{because}: {err}");
+    assert!(err.message().contains(because), "{because}: {err}");
+}
+
+#[test]
+fn manifests_shaped_to_make_parsing_slow_are_refused() {
+    // roxmltree checks each attribute against all the others of its element: 200,000 of them
+    // took ten minutes. Past 1,000 the manifest is refused before parsing.
+    let attributes: String = (0..1001).map(|i| format!(" a{i}='x'")).collect();
+    assert_refused(nuspec(&format!("<x{attributes}/>")), "1001 attributes");
+    let fine: String = (0..1000).map(|i| format!(" a{i}='x'")).collect();
+    nuspec(&format!("<x{fine}/>")).expect("1,000 attributes are read");
+
+    let declarations: String = (0..300)
+        .map(|i| format!("<e xmlns:p{i}='urn:{i}'/>"))
+        .collect();
+    assert_refused(nuspec(&declarations), "namespace declarations");
+
+    let deep = format!("{}{}", "<a> ".repeat(300), "</a>".repeat(300));
+    assert_refused(nuspec(&deep), "nested more than 256 deep");
+}
+
+#[test]
+fn manifests_with_too_many_nodes_are_refused() {
+    let nodes = "<a/>".repeat(super::xml::MAX_NODES as usize);
+    assert_refused(nuspec(&format!("<x>{nodes}</x>")), "XML nodes");
+}
+
+#[test]
+fn ids_are_read_as_written_as_nuget_reads_them() {
+    // NuspecReader.GetId returns the element's text; only creating a package validates it.
+    for id in ["", "../../evil", " Spaced.Id "] {
+        let xml =
+            format!("<package><metadata><id>{id}</id><version>1.0</version></metadata></package>");
+        let n = Nuspec::parse(&xml, "id.nuspec").unwrap();
+        assert_eq!(n.id, id);
+        assert!(
+            !super::is_valid_id(&n.id),
+            "{id:?} is no valid id to build a path from"
+        );
+    }
+    let xml = "<package><metadata><version>1.0</version></metadata></package>";
+    assert!(
+        Nuspec::parse(xml, "id.nuspec").is_err(),
+        "no <id> at all is an error"
+    );
+}

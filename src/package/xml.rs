@@ -16,8 +16,18 @@ fn invalid(label: &str, why: impl std::fmt::Display) -> Error {
 // TODO(xml-encodings): an `encoding="windows-1252"` (or other) declaration without a BOM is
 // read as UTF-8, where .NET would honour it; no corpus package needs it.
 pub(super) fn decode(bytes: &[u8], label: &str) -> Result<String> {
-    let utf16 = |chunks: std::slice::ChunksExact<'_, u8>, big_endian: bool| {
-        let units = chunks.map(|c| {
+    let utf16 = |bytes: &[u8], big_endian: bool| {
+        if bytes.len() % 2 != 0 {
+            // A half code unit at the end is a damaged file, not a character to drop.
+            return Err(invalid(
+                label,
+                format!(
+                    "UTF-16 text of an odd number of bytes ({})",
+                    bytes.len() + 2
+                ),
+            ));
+        }
+        let units = bytes.chunks_exact(2).map(|c| {
             let pair = [c[0], c[1]];
             if big_endian {
                 u16::from_be_bytes(pair)
@@ -31,8 +41,8 @@ pub(super) fn decode(bytes: &[u8], label: &str) -> Result<String> {
     };
     match bytes {
         [0xef, 0xbb, 0xbf, rest @ ..] => utf8(rest, label),
-        [0xff, 0xfe, rest @ ..] => utf16(rest.chunks_exact(2), false),
-        [0xfe, 0xff, rest @ ..] => utf16(rest.chunks_exact(2), true),
+        [0xff, 0xfe, rest @ ..] => utf16(rest, false),
+        [0xfe, 0xff, rest @ ..] => utf16(rest, true),
         _ => utf8(bytes, label),
     }
 }
@@ -42,13 +52,28 @@ fn utf8(bytes: &[u8], label: &str) -> Result<String> {
         .map_err(|err| invalid(label, format!("not valid UTF-8: {err}")))
 }
 
+/// The most XML nodes (elements, text, comments...) a manifest may have; real ones have a few
+/// hundred.
+pub(super) const MAX_NODES: u32 = 500_000;
+
 /// Parses the document; DTDs are refused, as .NET's `XmlReader` refuses them by default.
+/// Shapes no real manifest has and that would make parsing slow are refused first (see
+/// [`xml_shape`](super::xml_shape)), as are documents of more than [`MAX_NODES`] nodes.
 pub(super) fn parse<'a>(text: &'a str, label: &str) -> Result<Document<'a>> {
+    if let Some(why) = super::xml_shape::check(text) {
+        return Err(invalid(label, format!("refused before parsing: {why}")));
+    }
     let options = ParsingOptions {
         allow_dtd: false,
+        nodes_limit: MAX_NODES,
         ..ParsingOptions::default()
     };
-    Document::parse_with_options(text, options).map_err(|err| invalid(label, err))
+    Document::parse_with_options(text, options).map_err(|err| match err {
+        roxmltree::Error::NodesLimitReached => {
+            invalid(label, format!("more than {MAX_NODES} XML nodes"))
+        }
+        err => invalid(label, err),
+    })
 }
 
 /// The default namespace in scope at `node` (`None` for no namespace).
@@ -119,6 +144,17 @@ mod tests {
             "<a/>"
         );
         assert!(decode(b"\xff\xfe\x00\xd8", "t").is_err());
+        assert_eq!(
+            decode(b"\xfe\xff\x00<\x00a\x00/\x00>", "t").unwrap(),
+            "<a/>"
+        );
+    }
+
+    #[test]
+    fn odd_length_utf16_is_an_error() {
+        let odd = decode(b"\xff\xfe<\x00a\x00/\x00>\x00\x20", "t").unwrap_err();
+        assert_eq!(odd.kind(), ErrorKind::InvalidPackage);
+        assert!(odd.message().contains("odd number of bytes (11)"), "{odd}");
     }
 
     #[test]

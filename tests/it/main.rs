@@ -3,11 +3,13 @@
 
 mod support;
 
+mod cache;
 mod client;
 mod frameworks_oracle;
 mod observability;
 mod packages_archive;
 mod packages_oracle;
+mod resilience;
 mod v3_corpus;
 mod v3_registrations_oracle;
 mod versioning_oracle;

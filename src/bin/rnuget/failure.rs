@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use rnuget::{Error, ErrorKind};
 
+use crate::terminal::printable;
+
 /// A failed command.
 #[derive(Debug)]
 pub enum Failure {
@@ -21,11 +23,14 @@ impl Failure {
     pub fn report(self) -> ExitCode {
         match self {
             Failure::Usage(message) => {
-                eprintln!("rnuget: {message}\n(rnuget --help lists the commands and options)");
+                eprintln!(
+                    "rnuget: {}\n(rnuget --help lists the commands and options)",
+                    printable(&message)
+                );
                 ExitCode::from(2)
             }
             Failure::Library(err) => {
-                eprintln!("rnuget: error: {err}");
+                eprintln!("rnuget: error: {}", printable(&err.to_string()));
                 ExitCode::from(match err.kind() {
                     ErrorKind::NotFound => 3,
                     ErrorKind::InvalidArgument
@@ -40,7 +45,7 @@ impl Failure {
                 ExitCode::from(1)
             }
             Failure::Io(what, err) => {
-                eprintln!("rnuget: error: {what}: {err}");
+                eprintln!("rnuget: error: {what}: {}", printable(&err.to_string()));
                 ExitCode::from(1)
             }
         }

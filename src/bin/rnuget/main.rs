@@ -8,6 +8,7 @@ mod commands;
 mod demo;
 mod failure;
 mod render;
+mod terminal;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
+    let mut out = terminal::Printable::new(std::io::stdout().lock());
     match &args.command {
         Command::Help => Ok(out.write_all(args::USAGE.as_bytes())?),
         Command::Version => Ok(writeln!(out, "rnuget {}", env!("CARGO_PKG_VERSION"))?),
@@ -79,6 +80,6 @@ fn setup_logging(verbose: bool) {
                 record.target()
             ))
         })
-        .chain(std::io::stderr())
+        .chain(Box::new(terminal::Printable::new(std::io::stderr())) as Box<dyn Write + Send>)
         .apply();
 }

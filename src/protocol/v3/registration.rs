@@ -246,7 +246,14 @@ pub fn read(
         .collect();
     let mut fetched = fetch_pages(load_page, &remote, id, wanted, &budget).into_iter();
 
-    let mut results = Vec::new();
+    let inline: usize = pages
+        .iter()
+        .map(|page| match &page.body {
+            PageBody::Inline(leaves) => leaves.leaves.len(),
+            PageBody::Remote(_) => 0,
+        })
+        .sum();
+    let mut results = Vec::with_capacity(inline);
     for page in pages {
         match &page.body {
             PageBody::Inline(leaves) => select(leaves, wanted, &mut results)?,

@@ -131,7 +131,9 @@ impl ServiceIndex {
     /// URLs of the best entries for the first of `ordered_types` the feed offers a suitable
     /// entry for; empty when none.
     pub fn urls(&self, ordered_types: &[&str]) -> Vec<&str> {
-        let client = NuGetVersion::parse(CLIENT_VERSION).ok();
+        // Parsed once: this runs on every call that looks a resource up.
+        static CLIENT: std::sync::OnceLock<Option<NuGetVersion>> = std::sync::OnceLock::new();
+        let client = CLIENT.get_or_init(|| NuGetVersion::parse(CLIENT_VERSION).ok());
         for wanted in ordered_types {
             let mut candidates: Vec<(Option<&NuGetVersion>, &str)> = Vec::new();
             for resource in self.resources.iter().filter(|r| r.has_type(wanted)) {
@@ -142,7 +144,7 @@ impl ServiceIndex {
                     candidates.push((Some(minimum), &resource.url));
                 }
             }
-            let suitable = |v: &Option<&NuGetVersion>| match (v, &client) {
+            let suitable = |v: &Option<&NuGetVersion>| match (v, client) {
                 (Some(min), Some(client)) => *min <= client,
                 _ => true,
             };

@@ -1,0 +1,130 @@
+//! What stands around every request of an [`super::HttpClient`], in this order: the source's
+//! limiter, the host's circuit breaker, the retry loop, then the request itself.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::retry::RetryPolicy;
+use crate::resilience::{
+    HostBreakers, Rejected, ResilienceOptions, SharedClock, SourceLimiter, host_key,
+};
+use crate::{Error, ErrorKind, Result};
+
+/// The resilience state one client and its per-source views share.
+#[derive(Debug)]
+pub(crate) struct Guards {
+    options: ResilienceOptions,
+    retry: Option<RetryPolicy>,
+    breakers: Option<HostBreakers>,
+    limiters: Mutex<HashMap<String, Arc<SourceLimiter>>>,
+    clock: SharedClock,
+}
+
+impl Guards {
+    /// The guards `options` turn on; `None` when they turn on nothing.
+    pub(crate) fn new(options: &ResilienceOptions) -> Option<Arc<Guards>> {
+        if options.is_off() {
+            return None;
+        }
+        let clock = options.clock.clone();
+        Some(Arc::new(Guards {
+            retry: options.retry,
+            breakers: options
+                .circuit_breaker
+                .map(|b| HostBreakers::new(b, clock.clone())),
+            limiters: Mutex::new(HashMap::new()),
+            options: options.clone(),
+            clock,
+        }))
+    }
+
+    /// The limiter of `source`, made on first use; `None` when the source is unlimited.
+    pub(crate) fn limiter(&self, source: &str) -> Result<Option<Arc<SourceLimiter>>> {
+        let Some(limits) = self.options.limits_of(source) else {
+            return Ok(None);
+        };
+        let mut limiters = self.limiters.lock();
+        if let Some(limiter) = limiters.get(source) {
+            return Ok(Some(Arc::clone(limiter)));
+        }
+        let limiter = Arc::new(SourceLimiter::new(source, limits)?);
+        limiters.insert(source.to_string(), Arc::clone(&limiter));
+        Ok(Some(limiter))
+    }
+
+    /// The limiter of `source` if one was made.
+    pub(crate) fn existing_limiter(&self, source: &str) -> Option<Arc<SourceLimiter>> {
+        self.limiters.lock().get(source).cloned()
+    }
+
+    pub(crate) fn breakers(&self) -> Option<&HostBreakers> {
+        self.breakers.as_ref()
+    }
+
+    /// Runs one request under the guards; see the module docs for the order.
+    pub(crate) fn run<T>(
+        &self,
+        source: Option<&SourceLimiter>,
+        url: &str,
+        mut attempt: impl FnMut() -> Result<T>,
+        can_retry: impl Fn() -> bool,
+    ) -> Result<T> {
+        let _slot = source
+            .map(|limiter| limiter.acquire().map_err(|e| e.with_url(url)))
+            .transpose()?;
+        let breaker = self
+            .breakers
+            .as_ref()
+            .and_then(|b| host_key(url).map(|host| (b.get(&host), host)));
+        let permit = match &breaker {
+            Some((breaker, host)) => Some(
+                breaker
+                    .try_acquire()
+                    .map_err(|refused| circuit_open(host, url, refused))?,
+            ),
+            None => None,
+        };
+        let result = match &self.retry {
+            Some(policy) => policy.run(self.clock.clock(), url, attempt, can_retry),
+            None => attempt(),
+        };
+        if let Some(permit) = permit {
+            match &result {
+                Err(err) if counts_against_host(err) => permit.failure(),
+                _ => permit.success(),
+            }
+        }
+        result
+    }
+}
+
+/// Whether a failure says the host is in trouble: network faults, timeouts and 5xx. Other
+/// answers (404, 401, a bad document) come from a host that works.
+fn counts_against_host(err: &Error) -> bool {
+    match err.kind() {
+        ErrorKind::Network | ErrorKind::Timeout => true,
+        ErrorKind::HttpStatus => err.status().is_some_and(|s| s >= 500),
+        _ => false,
+    }
+}
+
+fn circuit_open(host: &str, url: &str, refused: Rejected) -> Error {
+    let when = if refused.half_opens_in.is_zero() {
+        "it is half-open and a probe is testing the host".to_string()
+    } else {
+        format!(
+            "it half-opens in {:.1} s",
+            refused.half_opens_in.as_secs_f64()
+        )
+    };
+    Error::new(
+        ErrorKind::CircuitOpen,
+        format!(
+            "circuit breaker for {host} is open after {} consecutive failures; {when}",
+            refused.consecutive_failures
+        ),
+    )
+    .with_url(url)
+}

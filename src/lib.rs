@@ -23,6 +23,7 @@ pub mod package;
 pub mod protocol;
 pub mod repository;
 pub mod resilience;
+mod temp_file;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};

@@ -8,7 +8,7 @@
 //! With a byte cap, the least recently used entries (by access time, set on every hit, or
 //! modification time) are evicted when the whole cache grows past it.
 
-use std::fs::{self, File, FileTimes, OpenOptions};
+use std::fs::{self, File, FileTimes};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use super::context::SourceCacheContext;
 use super::naming;
+use crate::temp_file::TempFile;
 use crate::{Error, Result};
 
 /// Suffix of rnuget's temporary files (NuGet's own end in `.dat-new`).
@@ -174,17 +175,20 @@ impl DiskCache {
         validate: &dyn Fn(&Path) -> Result<()>,
     ) -> Result<(PathBuf, u64)> {
         let path = self.path(source, key);
-        let mut temp = TempFile::create(&path).map_err(|e| io_error(e, &path))?;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| io_error(e, dir))?;
+        }
+        let mut temp = TempFile::beside(&path, TEMP_SUFFIX).map_err(|e| io_error(e, &path))?;
         let written = {
-            let file = temp.file().map_err(|e| io_error(e, &temp.path))?;
+            let file = temp.take_file().map_err(|e| io_error(e, temp.path()))?;
             let mut writer = BufWriter::new(file);
             let written = fill(&mut writer)?;
             writer
                 .into_inner()
-                .map_err(|e| io_error(e.into_error(), &temp.path))?;
+                .map_err(|e| io_error(e.into_error(), temp.path()))?;
             written
         };
-        validate(&temp.path)?;
+        validate(temp.path())?;
         let replaced = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         temp.persist(&path).map_err(|e| io_error(e, &path))?;
         self.writes.fetch_add(1, Ordering::Relaxed);
@@ -357,65 +361,6 @@ fn scan(root: &Path) -> Vec<Found> {
         }
     }
     found
-}
-
-/// A temporary file beside an entry, removed on drop unless renamed into place.
-struct TempFile {
-    path: PathBuf,
-    file: Option<File>,
-    persisted: bool,
-}
-
-impl TempFile {
-    fn create(target: &Path) -> io::Result<TempFile> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = target.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        loop {
-            let unique = format!(
-                ".{name}.{}-{}{TEMP_SUFFIX}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            );
-            let path = dir.join(unique);
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    return Ok(TempFile {
-                        path,
-                        file: Some(file),
-                        persisted: false,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    fn file(&mut self) -> io::Result<File> {
-        self.file
-            .take()
-            .ok_or_else(|| io::Error::other("temporary file already taken"))
-    }
-
-    fn persist(mut self, target: &Path) -> io::Result<()> {
-        fs::rename(&self.path, target)?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            self.file = None;
-            let _ = fs::remove_file(&self.path);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,9 @@
 //! package and is the package that was asked for (nuspec id, case-insensitive, and version); on
 //! any failure the temporary file is removed.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -17,6 +16,7 @@ use sha2::{Digest, Sha512};
 use crate::error::strip_credentials;
 use crate::package::PackageReader;
 use crate::protocol::DownloadInfo;
+use crate::temp_file::TempFile;
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
 
@@ -78,11 +78,13 @@ pub fn to_file(
             .with_url(url)
     };
     refuse_special_target(path).map_err(fail)?;
-    let mut temp = TempFile::create(path).map_err(|e| fail(io_error(e, path)))?;
-    let mut writer = HashingWriter::new(BufWriter::new(temp.file()?));
+    let mut temp = TempFile::beside(path, ".part").map_err(|e| fail(io_error(e, path)))?;
+    let mut writer = HashingWriter::new(BufWriter::new(temp.take_file()?));
     let bytes = stream(&mut writer).map_err(fail)?;
-    let sha512 = writer.finish().map_err(|e| fail(io_error(e, &temp.path)))?;
-    validate(&temp.path, wanted, url).map_err(fail)?;
+    let sha512 = writer
+        .finish()
+        .map_err(|e| fail(io_error(e, temp.path())))?;
+    validate(temp.path(), wanted, url).map_err(fail)?;
     temp.persist(path).map_err(|e| fail(io_error(e, path)))?;
     Ok(DownloadInfo {
         url: strip_credentials(url),
@@ -129,67 +131,6 @@ fn refuse_special_target(path: &Path) -> Result<()> {
 
 fn io_error(err: io::Error, path: &Path) -> Error {
     Error::from(err).context(path.display())
-}
-
-/// A file beside the target that is removed on drop unless it was renamed into place.
-struct TempFile {
-    path: PathBuf,
-    file: Option<File>,
-    persisted: bool,
-}
-
-impl TempFile {
-    fn create(target: &Path) -> io::Result<TempFile> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = match target.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "package.nupkg".to_string());
-        loop {
-            let unique = format!(
-                ".{name}.{}-{}.part",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            );
-            let path = dir.join(unique);
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    return Ok(TempFile {
-                        path,
-                        file: Some(file),
-                        persisted: false,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    fn file(&mut self) -> Result<File> {
-        self.file
-            .take()
-            .ok_or_else(|| Error::new(crate::ErrorKind::Io, "temporary file already taken"))
-    }
-
-    fn persist(mut self, target: &Path) -> io::Result<()> {
-        fs::rename(&self.path, target)?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            self.file = None;
-            let _ = fs::remove_file(&self.path);
-        }
-    }
 }
 
 /// Hashes and counts what passes through to the file.

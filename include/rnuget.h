@@ -661,6 +661,110 @@ enum rnuget_status rnuget_range_find_best_match(const struct rnuget_range *range
                                                 bool *out_found,
                                                 size_t *out_index);
 
+// Turns retries on: a failed request (connection errors, timeouts, truncated bodies, 5xx, 408,
+// 429) is tried up to `max_attempts` times in all, waiting `base_delay_ms` × 2^n (plus up to
+// 200 ms of jitter, at most `max_delay_ms`) after the n-th failure, or what `Retry-After` asks.
+// NuGet's defaults are 6 attempts, 1000 ms and 60000 ms. Off by default: each request is sent
+// once. After the last attempt the error says how many were made and what the last failure was.
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for 0 attempts or `max_delay_ms` < `base_delay_ms`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_retry(struct rnuget_client_options *options,
+                                                   uint32_t max_attempts,
+                                                   uint64_t base_delay_ms,
+                                                   uint64_t max_delay_ms);
+
+// Sets whether every retry wait (backoff and `Retry-After`) is zero: `zero` non-zero for yes.
+// Meant for tests. Turns retries on with NuGet's defaults when `rnuget_client_options_set_retry`
+// was not called.
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_retry_zero_delays(struct rnuget_client_options *options,
+                                                               int zero);
+
+// Turns on a circuit breaker per host (`host:port`), made on first use: `failure_threshold`
+// failures in a row (network errors, timeouts, 5xx; a whole retry sequence counts once) open
+// it; while open every request to the host fails at once with `RNUGET_ERR_CIRCUIT_OPEN`; after
+// `open_timeout_ms` up to `half_open_probes` requests go, and that many successes close it
+// again while one failure reopens it. Suggested values 5, 30000, 1. Off by default.
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for a threshold, timeout or probe count of 0.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_circuit_breaker(struct rnuget_client_options *options,
+                                                             uint32_t failure_threshold,
+                                                             uint64_t open_timeout_ms,
+                                                             uint32_t half_open_probes);
+
+// Limits the requests to the source named `source` (as named by
+// `rnuget_client_options_add_source`, or its URL), or with `source` NULL to every source not
+// limited by name: at most `rate_per_second` requests a second in bursts of up to `capacity`
+// (a token bucket, starting full; `capacity` 0 means `rate_per_second`), and at most
+// `max_in_flight` at once. 0 turns a limit off (`rate_per_second` 0: no rate limit; both 0:
+// unlimited). A request waits for its turn up to `max_wait_ms` (0: 60000) and then fails with
+// `RNUGET_ERR_RATE_LIMITED`, having sent nothing. Setting a source again replaces its limits.
+//
+// Ownership: `source` is copied.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; `source` may be NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for an empty `source`, `RNUGET_ERR_INVALID_UTF8`.
+// Lifetime: `source` is read during the call only.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_source_limits(struct rnuget_client_options *options,
+                                                           const char *source,
+                                                           uint32_t rate_per_second,
+                                                           uint32_t capacity,
+                                                           uint32_t max_in_flight,
+                                                           uint64_t max_wait_ms);
+
+// Writes the state and counters of every host's circuit breaker, sorted by host, into
+// `*out_json` as a JSON array. `state` is `"closed"`, `"open"` or `"half-open"`;
+// `half_opens_in_ms` is set while open, else null; the counters count outcomes since the
+// client was made (a whole retry sequence is one outcome), `rejected` the requests refused
+// while open:
+//
+//     [{"host": "127.0.0.1:8080", "state": "open", "consecutive_failures": 3,
+//       "successes": 0, "failures": 3, "rejected": 1, "times_opened": 1,
+//       "half_opens_in_ms": 29980}]
+//
+// A host appears once a request was sent to it; without a breaker configured the array is
+// empty.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread, also while other threads use the client.
+enum rnuget_status rnuget_client_breaker_stats(const struct rnuget_client *client, char **out_json);
+
+// Writes the counters of every limited source's limiter, in source order, into `*out_json` as
+// a JSON array. The token counts are 0 for a source with no rate limit; `admitted` counts
+// requests let through, `timed_out` those that failed with `RNUGET_ERR_RATE_LIMITED`:
+//
+//     [{"source": "corp-feed", "available_tokens": 4, "granted_tokens": 6,
+//       "denied_tokens": 0, "admitted": 6, "timed_out": 0, "in_flight": 0,
+//       "peak_in_flight": 2}]
+//
+// A source appears once the client used it; unlimited sources never do.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread, also while other threads use the client.
+enum rnuget_status rnuget_client_limiter_stats(const struct rnuget_client *client, char **out_json);
+
+// Closes every circuit breaker of the client, as if its hosts had never failed; the counters
+// stay. Does nothing without a breaker configured.
+//
+// Ownership: nothing is allocated.
+// NULL: `client` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread, also while other threads use the client.
+enum rnuget_status rnuget_client_reset_breakers(const struct rnuget_client *client);
+
 // Returns the name of a status code, e.g. `"RNUGET_ERR_NOT_FOUND"` for 301, or
 // `"RNUGET_UNKNOWN_STATUS"` for a number that is not a status.
 //

@@ -872,6 +872,160 @@ static void test_client(const struct feed *feed) {
   test_failures_name_their_url(feed);
 }
 
+/* ---- resilience: retry, a circuit breaker per host, limits per source ---- */
+
+static void test_resilience_arguments(void) {
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_set_retry(NULL, 3, 0, 0), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_retry_zero_delays(NULL, 1), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_circuit_breaker(NULL, 1, 1, 1),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_source_limits(NULL, NULL, 1, 1, 1, 0),
+               RNUGET_ERR_NULL_ARGUMENT);
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_breaker_stats(NULL, &json), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_limiter_stats(NULL, &json), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_reset_breakers(NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(json == NULL);
+
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_retry(options, 0, 10, 100), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "max_attempts");
+  CHECK_STATUS(rnuget_client_options_set_retry(options, 3, 100, 10), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "max_delay_ms");
+  CHECK_STATUS(rnuget_client_options_set_circuit_breaker(options, 0, 1000, 1),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_circuit_breaker(options, 1, 0, 1),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_circuit_breaker(options, 1, 1000, 0),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "half_open_probes");
+  CHECK_STATUS(rnuget_client_options_set_source_limits(options, " ", 1, 1, 1, 0),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_source_limits(options, "\xff", 1, 1, 1, 0),
+               RNUGET_ERR_INVALID_UTF8);
+  rnuget_client_options_free(options);
+}
+
+/* The `host:port` of an http URL, as breakers are keyed. */
+static void host_of(const char *url, char *host, size_t size) {
+  const char *start = strstr(url, "://");
+  start = start ? start + 3 : url;
+  size_t len = strcspn(start, "/");
+  if (len >= size) {
+    len = size - 1;
+  }
+  memcpy(host, start, len);
+  host[len] = '\0';
+}
+
+static void test_circuit_breaker_opens(const struct feed *feed) {
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  /* Two tries per request, no waits; two failed requests in a row open the breaker for 60 s. */
+  CHECK_STATUS(rnuget_client_options_set_retry(options, 2, 1000, 60000), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_retry_zero_delays(options, 1), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_circuit_breaker(options, 2, 60000, 1), RNUGET_OK);
+  rnuget_client *client = NULL;
+  const char *const failing[] = {feed->failing_url};
+  CHECK_STATUS(rnuget_client_new(failing, 1, options, &client), RNUGET_OK);
+  rnuget_client_options_free(options);
+  if (client == NULL) {
+    return;
+  }
+  char host[256];
+  host_of(feed->failing_url, host, sizeof host);
+  char expected_host[300];
+  snprintf(expected_host, sizeof expected_host, "\"host\":\"%s\"", host);
+
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_breaker_stats(client, &json), RNUGET_OK);
+  CHECK_STR(json, "[]");
+  rnuget_string_free(json);
+
+  /* The first failure: retried, then given up; the breaker is still closed. */
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_HTTP_STATUS);
+  CHECK(rnuget_last_error_http_status() == 500);
+  CHECK_CONTAINS(rnuget_last_error_message(), "2 attempts");
+  CHECK_STATUS(rnuget_client_breaker_stats(client, &json), RNUGET_OK);
+  CHECK_CONTAINS(json, expected_host);
+  CHECK_CONTAINS(json, "\"state\":\"closed\"");
+  CHECK_CONTAINS(json, "\"consecutive_failures\":1,");
+  CHECK_CONTAINS(json, "\"half_opens_in_ms\":null");
+  rnuget_string_free(json);
+
+  /* The second opens it; the third is refused without a request. */
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_HTTP_STATUS);
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_CIRCUIT_OPEN);
+  CHECK(json == NULL);
+  CHECK(rnuget_last_error_status() == RNUGET_ERR_CIRCUIT_OPEN);
+  CHECK_CONTAINS(rnuget_last_error_message(), host);
+  CHECK_STATUS(rnuget_client_breaker_stats(client, &json), RNUGET_OK);
+  CHECK_CONTAINS(json, expected_host);
+  CHECK_CONTAINS(json, "\"state\":\"open\"");
+  CHECK_CONTAINS(json, "\"consecutive_failures\":2,");
+  CHECK_CONTAINS(json, "\"failures\":2,");
+  CHECK_CONTAINS(json, "\"rejected\":1,");
+  CHECK_CONTAINS(json, "\"times_opened\":1,");
+  CHECK(json != NULL && strstr(json, "\"half_opens_in_ms\":null") == NULL);
+  rnuget_string_free(json);
+
+  /* A reset closes it: the next call reaches the server (and fails there) again. */
+  CHECK_STATUS(rnuget_client_reset_breakers(client), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_breaker_stats(client, &json), RNUGET_OK);
+  CHECK_CONTAINS(json, "\"state\":\"closed\"");
+  rnuget_string_free(json);
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_HTTP_STATUS);
+  CHECK(rnuget_last_error_http_status() == 500);
+  CHECK_STATUS(rnuget_client_limiter_stats(client, &json), RNUGET_OK);
+  CHECK_STR(json, "[]");
+  rnuget_string_free(json);
+  rnuget_client_free(client);
+}
+
+static void test_source_limits(const struct feed *feed) {
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, feed->url, "limited"), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_source_limits(options, "limited", 1000, 50, 2, 0),
+               RNUGET_OK);
+  rnuget_client *client = NULL;
+  CHECK_STATUS(rnuget_client_new(NULL, 0, options, &client), RNUGET_OK);
+  rnuget_client_options_free(options);
+  if (client == NULL) {
+    return;
+  }
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_OK);
+  CHECK_STR(json, feed->versions_json);
+  rnuget_string_free(json);
+  CHECK_STATUS(rnuget_client_limiter_stats(client, &json), RNUGET_OK);
+  CHECK_CONTAINS(json, "[{\"source\":\"limited\",");
+  CHECK_CONTAINS(json, "\"timed_out\":0,");
+  CHECK_CONTAINS(json, "\"in_flight\":0,");
+  CHECK_CONTAINS(json, "\"peak_in_flight\":1}");
+  /* Every request let through took a token. */
+  unsigned admitted = 0, granted = 0;
+  const char *at = json ? strstr(json, "\"admitted\":") : NULL;
+  CHECK(at != NULL && sscanf(at, "\"admitted\":%u", &admitted) == 1);
+  at = json ? strstr(json, "\"granted_tokens\":") : NULL;
+  CHECK(at != NULL && sscanf(at, "\"granted_tokens\":%u", &granted) == 1);
+  CHECK(admitted >= 2 && granted == admitted);
+  rnuget_string_free(json);
+  /* No breaker configured: nothing to show, and a reset is harmless. */
+  CHECK_STATUS(rnuget_client_breaker_stats(client, &json), RNUGET_OK);
+  CHECK_STR(json, "[]");
+  rnuget_string_free(json);
+  CHECK_STATUS(rnuget_client_reset_breakers(client), RNUGET_OK);
+  rnuget_client_free(client);
+}
+
+static void test_resilience(const struct feed *feed) {
+  test_resilience_arguments();
+  test_circuit_breaker_opens(feed);
+  test_source_limits(feed);
+}
+
 int main(int argc, char **argv) {
   if (argc != 7) {
     fprintf(stderr,
@@ -895,6 +1049,7 @@ int main(int argc, char **argv) {
   const struct feed feed = {argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]};
   test_client(&feed);
   test_cache(&feed);
+  test_resilience(&feed);
 
   printf("test_rnuget: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -15,6 +15,7 @@ use crate::cache::*;
 use crate::client::*;
 use crate::download::rnuget_client_download_to_file;
 use crate::options::{rnuget_client_options_free, rnuget_client_options_new};
+use crate::resilience::*;
 use crate::status::rnuget_status::{self, RNUGET_OK};
 use crate::strings::rnuget_string_free;
 
@@ -169,6 +170,36 @@ fn actual_documents(feed: &DemoFeed) -> Vec<(&'static str, Value)> {
         let status = rnuget_client_cache_stats(cached, &mut out);
         documents.push(("rnuget_client_cache_stats", take_json(status, out)));
         crate::client::rnuget_client_free(cached);
+
+        // A client with a breaker and source limits, for their statistics.
+        assert_eq!(rnuget_client_options_new(&mut options), RNUGET_OK);
+        assert_eq!(
+            rnuget_client_options_set_circuit_breaker(options, 5, 30_000, 1),
+            RNUGET_OK
+        );
+        let no_name = std::ptr::null();
+        assert_eq!(
+            rnuget_client_options_set_source_limits(options, no_name, 100, 10, 4, 0),
+            RNUGET_OK
+        );
+        let mut guarded = std::ptr::null_mut();
+        assert_eq!(
+            rnuget_client_new(sources.as_ptr(), 1, options, &mut guarded),
+            RNUGET_OK
+        );
+        rnuget_client_options_free(options);
+        let status = rnuget_client_list_versions(guarded, c"Demo.Core".as_ptr(), &mut out);
+        take_json(status, out);
+        // Both lists must hold an entry, or there would be no shape to compare.
+        let status = rnuget_client_breaker_stats(guarded, &mut out);
+        let breakers = take_json(status, out);
+        assert_eq!(breakers.as_array().map(Vec::len), Some(1), "{breakers}");
+        documents.push(("rnuget_client_breaker_stats", breakers));
+        let status = rnuget_client_limiter_stats(guarded, &mut out);
+        let limiters = take_json(status, out);
+        assert_eq!(limiters.as_array().map(Vec::len), Some(1), "{limiters}");
+        documents.push(("rnuget_client_limiter_stats", limiters));
+        crate::client::rnuget_client_free(guarded);
     }
     let _ = std::fs::remove_dir_all(&dir);
     documents

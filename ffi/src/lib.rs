@@ -19,6 +19,7 @@
 //! client.rs      rnuget_client_* (versions, metadata, search)
 //! download.rs    rnuget_client_download_*
 //! cache.rs       cache settings, rnuget_client_with_context, rnuget_client_cache_*
+//! resilience.rs  retry, circuit breaker and source limit settings; their statistics
 //! ```
 //!
 //! Every export follows the same steps: NULL checks first, then the work inside
@@ -46,6 +47,7 @@ mod json;
 mod last_error;
 mod options;
 mod range;
+mod resilience;
 mod status;
 mod strings;
 mod version;

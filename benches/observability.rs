@@ -17,6 +17,7 @@ use rnuget::cache::SourceCacheContext;
 use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::{DemoFeed, DemoPackage};
 use rnuget::observability::metrics::{RequestRecord, Tier};
+use rnuget::observability::trace::new_span_id;
 use rnuget::observability::{Metrics, Observability, Span, TraceContext};
 use rnuget::protocol::MetadataOptions;
 
@@ -59,6 +60,9 @@ fn main() {
     };
     harness::measure("observability/metric update (request)", 1, || {
         black_box(&metrics).record_request(black_box(&record));
+    });
+    harness::measure("observability/fresh span id", 1, || {
+        black_box(new_span_id());
     });
     warm_metadata();
     println!("log lines written: {}", LOGGER.0.load(Ordering::Relaxed));

@@ -10,6 +10,7 @@
 //! TODO(opentelemetry): an optional cargo feature bridging [`SpanHook`] to the `opentelemetry`
 //! API crate is not built yet.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -116,23 +117,46 @@ impl TraceContext {
 }
 
 /// A fresh span id: 16 lowercase hex digits, never all zero, different on every call.
+///
+/// A per-process counter, offset by a seed drawn once from the clock and the process id, goes
+/// through the SplitMix64 finaliser (a bijection, so ids do not repeat within a process and
+/// look random across processes). It is called for every request of a traced call and every
+/// span, so it stays cheap: no hash of the clock per call, one allocation.
 pub fn new_span_id() -> String {
+    static SEED: OnceLock<u64> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let mut hasher = Sha256::new();
+        hasher.update(nanos.to_le_bytes());
+        hasher.update(std::process::id().to_le_bytes());
+        let digest = hasher.finalize();
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(bytes)
+    });
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mut hasher = Sha256::new();
-    hasher.update(nanos.to_le_bytes());
-    hasher.update(count.to_le_bytes());
-    hasher.update(std::process::id().to_le_bytes());
-    let digest = hasher.finalize();
-    let mut id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    if id.bytes().all(|b| b == b'0') {
-        id.replace_range(15..16, "1");
+    let mut id = splitmix64(seed.wrapping_add(count));
+    if id == 0 {
+        id = 1;
     }
-    id
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(16);
+    for shift in (0..16).rev() {
+        out.push(char::from(HEX[((id >> (shift * 4)) & 0xf) as usize]));
+    }
+    out
+}
+
+/// The SplitMix64 output function: a bijection of `u64` that mixes every bit.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// How an operation ended.
@@ -293,5 +317,13 @@ mod tests {
         let b = new_span_id();
         assert_ne!(a, b);
         assert!(is_hex(&a, 16) && is_hex(&b, 16), "{a} {b}");
+        let many: std::collections::HashSet<String> = (0..10_000).map(|_| new_span_id()).collect();
+        assert_eq!(many.len(), 10_000);
+        assert!(
+            many.iter()
+                .all(|id| is_hex(id, 16) && id != "0000000000000000")
+        );
+        // The first output of SplitMix64 seeded with 0, as its reference implementation gives.
+        assert_eq!(splitmix64(0), 0xe220_a839_7b1d_cdaf);
     }
 }

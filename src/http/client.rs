@@ -215,7 +215,13 @@ impl HttpClient {
                 let mut attempt = attempt;
                 attempt()
             }
-            Some(guards) => guards.run(self.source.as_deref(), url, attempt, can_retry),
+            Some(guards) => guards.run(
+                self.source.as_deref(),
+                url,
+                attempt,
+                can_retry,
+                self.observability.metrics_ref(),
+            ),
         }
     }
 

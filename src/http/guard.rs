@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
 use super::retry::RetryPolicy;
+use crate::observability::Metrics;
 use crate::resilience::{
-    HostBreakers, Rejected, ResilienceOptions, SharedClock, SourceLimiter, host_key,
+    HostBreakers, Rejected, ResilienceOptions, SharedClock, SourceLimiter, SourcePermit, host_key,
 };
 use crate::{Error, ErrorKind, Result};
 
@@ -63,41 +65,70 @@ impl Guards {
         self.breakers.as_ref()
     }
 
-    /// Runs one request under the guards; see the module docs for the order.
+    /// Runs one request under the guards; see the module docs for the order. What they do
+    /// goes to `metrics` when there are any.
     pub(crate) fn run<T>(
         &self,
         source: Option<&SourceLimiter>,
         url: &str,
         mut attempt: impl FnMut() -> Result<T>,
         can_retry: impl Fn() -> bool,
+        metrics: Option<&Metrics>,
     ) -> Result<T> {
         let _slot = source
-            .map(|limiter| limiter.acquire().map_err(|e| e.with_url(url)))
+            .map(|limiter| acquire(limiter, metrics).map_err(|e| e.with_url(url)))
             .transpose()?;
         let breaker = self
             .breakers
             .as_ref()
             .and_then(|b| host_key(url).map(|host| (b.get(&host), host)));
         let permit = match &breaker {
-            Some((breaker, host)) => Some(
-                breaker
-                    .try_acquire()
-                    .map_err(|refused| circuit_open(host, url, refused))?,
-            ),
+            Some((breaker, host)) => Some(breaker.try_acquire().map_err(|refused| {
+                if let Some(metrics) = metrics {
+                    metrics.set_breaker_state(host, breaker.state());
+                }
+                circuit_open(host, url, refused)
+            })?),
             None => None,
         };
+        let on_retry = |err: &Error| {
+            if let Some(metrics) = metrics {
+                let host = host_key(url).unwrap_or_default();
+                metrics.retry(&host, err);
+            }
+        };
         let result = match &self.retry {
-            Some(policy) => policy.run(self.clock.clock(), url, attempt, can_retry),
+            Some(policy) => policy.run(self.clock.clock(), url, attempt, can_retry, on_retry),
             None => attempt(),
         };
-        if let Some(permit) = permit {
-            match &result {
-                Err(err) if counts_against_host(err) => permit.failure(),
-                _ => permit.success(),
+        if let (Some(permit), Some((breaker, host))) = (permit, &breaker) {
+            let failed = matches!(&result, Err(err) if counts_against_host(err));
+            if failed {
+                permit.failure();
+            } else {
+                permit.success();
+            }
+            if let Some(metrics) = metrics {
+                if failed {
+                    metrics.breaker_failure(host);
+                }
+                metrics.set_breaker_state(host, breaker.state());
             }
         }
         result
     }
+}
+
+/// A slot from `limiter`, timing the wait for `metrics` when there are any.
+fn acquire<'a>(limiter: &'a SourceLimiter, metrics: Option<&Metrics>) -> Result<SourcePermit<'a>> {
+    let Some(metrics) = metrics else {
+        return limiter.acquire();
+    };
+    let started = Instant::now();
+    let permit = limiter.acquire();
+    let tokens = limiter.bucket().map(|b| b.stats().available);
+    metrics.rate_limit_wait(limiter.source(), started.elapsed(), tokens);
+    permit
 }
 
 /// Whether a failure says the host is in trouble: network faults, timeouts and 5xx. Other

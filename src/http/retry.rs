@@ -94,13 +94,15 @@ impl RetryPolicy {
 
     /// Runs `attempt` until it succeeds, fails in a way that does not retry, or the tries run
     /// out; `can_retry` says whether another try is still possible (nothing was handed on).
-    /// The final error says how many tries were made, over how long, and the last failure.
+    /// The final error says how many tries were made, over how long, and the last failure;
+    /// `on_retry` hears of each failure that is tried again (for the metrics).
     pub(crate) fn run<T>(
         &self,
         clock: &dyn Clock,
         url: &str,
         mut attempt: impl FnMut() -> Result<T>,
         can_retry: impl Fn() -> bool,
+        mut on_retry: impl FnMut(&Error),
     ) -> Result<T> {
         let started = clock.now();
         let max = self.max_attempts.max(1);
@@ -119,6 +121,7 @@ impl RetryPolicy {
             if attempts >= max || !self.is_retryable(&err) || !can_retry() {
                 return Err(exhausted(err, attempts, clock.now() - started));
             }
+            on_retry(&err);
             let wait = self.delay_after(attempts, &err, clock.wall());
             debug!(target: "rnuget::http", "GET {} attempt {attempts} failed ({err}); retrying in {} ms", crate::error::strip_credentials(url), wait.as_millis());
             clock.sleep(wait);
@@ -423,6 +426,7 @@ mod tests {
     fn the_final_error_says_attempts_time_and_last_failure() {
         let clock = FakeClock::new();
         let tries = Cell::new(0);
+        let mut retried = Vec::new();
         let err = policy()
             .run(
                 &*clock,
@@ -432,9 +436,11 @@ mod tests {
                     Err(status(503))
                 },
                 || true,
+                |err| retried.push(err.status()),
             )
             .unwrap_err();
         assert_eq!(tries.get(), 6);
+        assert_eq!(retried, [Some(503); 5]);
         assert_eq!(err.attempts(), 6);
         assert_eq!(err.status(), Some(503));
         assert_eq!(err.kind(), ErrorKind::HttpStatus);
@@ -459,6 +465,7 @@ mod tests {
                     Err(status(404))
                 },
                 || true,
+                |_| panic!("a 404 is not retried"),
             )
             .unwrap_err();
         assert_eq!((tries.get(), err.attempts()), (1, 1));
@@ -471,6 +478,7 @@ mod tests {
                 "u",
                 || -> Result<()> { Err(status(500)) },
                 || false,
+                |_| panic!("nothing is retried once handed on"),
             )
             .unwrap_err();
         assert_eq!(err.attempts(), 1);

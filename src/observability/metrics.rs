@@ -9,13 +9,19 @@
 //! rnuget_package_downloads_total{source,outcome}           counter  .nupkg bodies from the network
 //! rnuget_package_download_bytes_total{source}              counter
 //! rnuget_package_download_duration_seconds{source}         histogram
+//! rnuget_http_retries_total{host,reason}                   counter  tries that failed and were
+//!                                                                    tried again
+//! rnuget_circuit_breaker_state{host}                       gauge    0 closed, 1 half-open, 2 open
+//! rnuget_circuit_breaker_failures_total{host}              counter  failures counted against it
+//! rnuget_rate_limit_wait_seconds{source}                   histogram time a request waited for
+//!                                                                    its source's limiter
+//! rnuget_rate_limit_tokens{source}                         gauge    tokens left in the bucket
 //! ```
 //!
 //! `status` is the HTTP status code, or the error kind (`network`, `timeout`, ...) when no
-//! status arrived; `source` is the source URL without credentials.
-//!
-//! TODO(resilience): retries, breaker state and failures by host, rate-limit waits and tokens by
-//! source are added when the resilience layer (retry, breakers, limiters) lands.
+//! status arrived; `reason` is the same for the failure that was retried; `source` is the source
+//! URL without credentials (for the rate-limit metrics: the source's name, as the limits are
+//! configured); `host` is `host:port`.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -24,6 +30,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use crate::resilience::BreakerState;
 use crate::{Error, ErrorKind, Result};
 
 /// Buckets of request durations, in seconds: loopback to slow feeds.
@@ -33,6 +40,9 @@ const REQUEST_BUCKETS: &[f64] = &[
 
 /// Buckets of package download durations, in seconds.
 const DOWNLOAD_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0];
+
+/// Buckets of rate-limit waits, in seconds: no wait to a long queue.
+const WAIT_BUCKETS: &[f64] = &[0.0001, 0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0];
 
 /// A cache tier, as a metric label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +94,11 @@ pub struct Metrics {
     downloads: IntCounterVec,
     download_bytes: IntCounterVec,
     download_duration: HistogramVec,
+    retries: IntCounterVec,
+    breaker_state: IntGaugeVec,
+    breaker_failures: IntCounterVec,
+    limit_wait: HistogramVec,
+    limit_tokens: IntGaugeVec,
 }
 
 impl Default for Metrics {
@@ -145,9 +160,35 @@ impl Metrics {
                 &["source"],
                 DOWNLOAD_BUCKETS,
             )?,
+            retries: counter(
+                "rnuget_http_retries_total",
+                "Failed tries that were tried again, by host and reason (status or error kind).",
+                &["host", "reason"],
+            )?,
+            breaker_state: gauge(
+                "rnuget_circuit_breaker_state",
+                "Circuit breaker state by host: 0 closed, 1 half-open, 2 open.",
+                &["host"],
+            )?,
+            breaker_failures: counter(
+                "rnuget_circuit_breaker_failures_total",
+                "Failures counted against a host's circuit breaker.",
+                &["host"],
+            )?,
+            limit_wait: histogram(
+                "rnuget_rate_limit_wait_seconds",
+                "Time a request waited for its source's rate limiter, by source name.",
+                &["source"],
+                WAIT_BUCKETS,
+            )?,
+            limit_tokens: gauge(
+                "rnuget_rate_limit_tokens",
+                "Tokens left in a source's rate-limit bucket, by source name.",
+                &["source"],
+            )?,
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
             Box::new(metrics.http_requests.clone()),
             Box::new(metrics.http_duration.clone()),
             Box::new(metrics.cache_hits.clone()),
@@ -156,6 +197,11 @@ impl Metrics {
             Box::new(metrics.downloads.clone()),
             Box::new(metrics.download_bytes.clone()),
             Box::new(metrics.download_duration.clone()),
+            Box::new(metrics.retries.clone()),
+            Box::new(metrics.breaker_state.clone()),
+            Box::new(metrics.breaker_failures.clone()),
+            Box::new(metrics.limit_wait.clone()),
+            Box::new(metrics.limit_tokens.clone()),
         ];
         for collector in collectors {
             metrics
@@ -230,6 +276,45 @@ impl Metrics {
         self.cache_bytes
             .with_label_values(&[tier.as_str()])
             .set(bytes);
+    }
+}
+
+impl Metrics {
+    /// Records that a try to `host` failed with `err` and is tried again.
+    pub fn retry(&self, host: &str, err: &Error) {
+        let reason = match err.status() {
+            Some(code) => status_label(code),
+            None => kind_label(err.kind()),
+        };
+        self.retries.with_label_values(&[host, reason]).inc();
+    }
+
+    /// Sets the state of `host`'s breaker.
+    pub fn set_breaker_state(&self, host: &str, state: BreakerState) {
+        let value = match state {
+            BreakerState::Closed => 0,
+            BreakerState::HalfOpen => 1,
+            BreakerState::Open => 2,
+        };
+        self.breaker_state.with_label_values(&[host]).set(value);
+    }
+
+    /// Records a failure counted against `host`'s breaker.
+    pub fn breaker_failure(&self, host: &str) {
+        self.breaker_failures.with_label_values(&[host]).inc();
+    }
+
+    /// Records that a request of the source `name` waited `waited` for its limiter, which has
+    /// `tokens` left (`None`: the source has no rate, only a cap on requests in flight).
+    pub fn rate_limit_wait(&self, name: &str, waited: Duration, tokens: Option<u32>) {
+        self.limit_wait
+            .with_label_values(&[name])
+            .observe(waited.as_secs_f64());
+        if let Some(tokens) = tokens {
+            self.limit_tokens
+                .with_label_values(&[name])
+                .set(i64::from(tokens));
+        }
     }
 }
 

@@ -11,9 +11,10 @@ use rnuget::cache::{CacheOptions, DiskOptions};
 use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::DemoFeed;
 use rnuget::demo::server::{LoopbackServer, Response};
-use rnuget::http::HttpOptions;
+use rnuget::http::{HttpOptions, RetryPolicy};
 use rnuget::observability::{Metrics, Observability, Outcome, Span, TraceContext};
 use rnuget::protocol::{MetadataOptions, SearchQuery};
+use rnuget::resilience::{BreakerOptions, RateLimit, ResilienceOptions, SourceLimits};
 use rnuget::version::NuGetVersion;
 
 use crate::support::logs::{capture_logs, lines};
@@ -45,7 +46,8 @@ fn with_password(url: &str) -> String {
 }
 
 /// Versions, metadata (network, memory, disk), search and two downloads, all under one traced
-/// context, against the demo feed and a source answering 500 (ignored as a failed source).
+/// context, against the demo feed (rate-limited) and a source answering 500 (ignored as a
+/// failed source; retried, until its host's breaker opens).
 fn run(name: &str) -> Run {
     capture_logs();
     let dir = std::env::temp_dir().join(format!("rnuget-obs-{name}-{}", std::process::id()));
@@ -56,8 +58,30 @@ fn run(name: &str) -> Run {
     let sink = Arc::clone(&spans);
     let observability = Observability::with_metrics()
         .spans(Arc::new(move |span: &Span| sink.lock().push(span.clone())));
+    // Retries, breakers and a limit on the demo source, so that the down source's 500s are
+    // retried until its host's breaker opens.
+    let resilience = ResilienceOptions {
+        retry: Some(RetryPolicy {
+            max_attempts: 2,
+            zero_delays: true,
+            ..RetryPolicy::default()
+        }),
+        circuit_breaker: Some(BreakerOptions {
+            failure_threshold: 2,
+            ..BreakerOptions::default()
+        }),
+        per_source: vec![(
+            "demo".into(),
+            SourceLimits {
+                rate: Some(RateLimit::per_second(1000)),
+                ..SourceLimits::default()
+            },
+        )],
+        ..ResilienceOptions::default()
+    };
     let http = HttpOptions {
         extra_headers: vec![("X-NuGet-ApiKey".into(), API_KEY.into())],
+        resilience,
         ..HttpOptions::default()
     };
     let cache = CacheOptions {
@@ -150,7 +174,7 @@ fn every_metric_moves_and_counts_what_happened() {
         .filter_map(|l| l.strip_prefix("# TYPE "))
         .filter_map(|l| l.split(' ').next())
         .collect();
-    assert!(families.len() >= 8, "{families:?}");
+    assert!(families.len() >= 13, "{families:?}");
     for family in &families {
         let moved = samples
             .iter()
@@ -192,6 +216,39 @@ fn every_metric_moves_and_counts_what_happened() {
     let bytes = value(&samples, "rnuget_package_download_bytes_total", &[&demo]);
     assert_eq!(bytes as usize, size);
     assert!(!version.is_prerelease());
+    // Resilience: the down host's 500s were retried and opened its breaker; the demo host's
+    // stays closed; every demo request waited for the demo source's limiter.
+    let down_host = format!(
+        "host=\"{}\"",
+        run.failing.base_url().strip_prefix("http://").unwrap()
+    );
+    let demo_host = format!(
+        "host=\"{}\"",
+        run.feed.base_url().strip_prefix("http://").unwrap()
+    );
+    let retries = "rnuget_http_retries_total";
+    let retried = value(&samples, retries, &[&down_host, "reason=\"500\""]);
+    assert!(retried >= 1.0, "{text}");
+    assert_eq!(value(&samples, retries, &[&demo_host]), 0.0, "{text}");
+    let state = "rnuget_circuit_breaker_state";
+    assert_eq!(value(&samples, state, &[&down_host]), 2.0, "{text}");
+    assert_eq!(value(&samples, state, &[&demo_host]), 0.0, "{text}");
+    let failures = "rnuget_circuit_breaker_failures_total";
+    assert_eq!(value(&samples, failures, &[&down_host]), 2.0, "{text}");
+    // Each guarded request that failed made both of its attempts.
+    assert_eq!(
+        run.failing.request_count() as f64,
+        2.0 * value(&samples, failures, &[&down_host]),
+        "{text}"
+    );
+    let waits = value(
+        &samples,
+        "rnuget_rate_limit_wait_seconds_count",
+        &["source=\"demo\""],
+    );
+    assert_eq!(waits as usize, run.feed.server().request_count(), "{text}");
+    let tokens = value(&samples, "rnuget_rate_limit_tokens", &["source=\"demo\""]);
+    assert!(tokens > 0.0 && tokens < 1000.0, "{text}");
     assert!(
         !text.contains(PASSWORD) && !text.contains("alice"),
         "{text}"

@@ -257,7 +257,8 @@ impl Client {
     }
 
     /// The health of every source (a GET of its service index under a short deadline, reused
-    /// for a few seconds) and of the cache; see [`crate::observability::health`].
+    /// for a few seconds; a source whose host's circuit breaker is open is unhealthy) and of
+    /// the cache; see [`crate::observability::health`].
     pub fn health(&self) -> HealthReport {
         let checker = self
             .health
@@ -268,7 +269,7 @@ impl Client {
             .iter()
             .map(|s| (s.name(), s.source_url()))
             .collect();
-        checker.check(&sources, &self.cache)
+        checker.check_with_breakers(&sources, &self.cache, self.http.breakers())
     }
 
     /// Empties the memory tier and, when `disk` is true, every entry of the disk tier (NuGet's

@@ -7,12 +7,15 @@
 //!
 //! ```text
 //! source   healthy: 2xx within half the deadline; degraded: 2xx but slower;
-//!          unhealthy: any failure (status, network, timeout)
+//!          unhealthy: any failure (status, network, timeout), or the client's circuit
+//!          breaker for the host of its service index is open (half-open: at least degraded)
 //! cache    healthy; degraded when the disk tier holds more than its byte cap
 //! overall  the worst of them
 //! ```
 //!
-//! TODO(resilience): an open circuit breaker makes its source unhealthy once breakers exist.
+//! The breaker is read live on every check (a reused probe result still meets the breaker's
+//! state now). Only the service index's host is looked at: a source whose packages or
+//! registrations live on another host is not marked by that host's breaker.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,6 +26,7 @@ use serde::Serialize;
 use crate::cache::Cache;
 use crate::error::strip_credentials;
 use crate::http::{HttpClient, HttpOptions};
+use crate::resilience::{BreakerState, HostBreakers, host_key};
 
 /// How healthy something is; ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -71,6 +75,9 @@ pub struct SourceHealth {
     pub error: Option<String>,
     /// Whether this result was reused from an earlier check.
     pub cached: bool,
+    /// The state of the client's circuit breaker for the source's host (`closed`, `open`,
+    /// `half-open`), when breakers are on and a request went there.
+    pub breaker: Option<&'static str>,
 }
 
 /// The cache's health.
@@ -139,10 +146,23 @@ impl HealthChecker {
 
     /// The health of `sources` (name, URL as configured) and of `cache`.
     pub fn check(&self, sources: &[(&str, &str)], cache: &Cache) -> HealthReport {
+        self.check_with_breakers(sources, cache, None)
+    }
+
+    /// [`HealthChecker::check`], with an open breaker of `breakers` (the client's) making the
+    /// source of its host unhealthy.
+    pub fn check_with_breakers(
+        &self,
+        sources: &[(&str, &str)],
+        cache: &Cache,
+        breakers: Option<&HostBreakers>,
+    ) -> HealthReport {
         let sources: Vec<SourceHealth> = std::thread::scope(|scope| {
             let checks: Vec<_> = sources
                 .iter()
-                .map(|&(name, url)| scope.spawn(move || self.source(name, url)))
+                .map(|&(name, url)| {
+                    scope.spawn(move || with_breaker(self.source(name, url), url, breakers))
+                })
                 .collect();
             checks
                 .into_iter()
@@ -206,8 +226,38 @@ impl HealthChecker {
             http_status,
             error,
             cached: false,
+            breaker: None,
         }
     }
+}
+
+/// `health` met with the state of the breaker for `url`'s host, if there is one.
+fn with_breaker(
+    mut health: SourceHealth,
+    url: &str,
+    breakers: Option<&HostBreakers>,
+) -> SourceHealth {
+    let Some(stats) = breakers.and_then(|b| b.stats(&host_key(url)?)) else {
+        return health;
+    };
+    health.breaker = Some(stats.state.as_str());
+    let floor = match stats.state {
+        BreakerState::Closed => return health,
+        BreakerState::HalfOpen => HealthStatus::Degraded,
+        BreakerState::Open => HealthStatus::Unhealthy,
+    };
+    if health.status < floor {
+        health.status = floor;
+    }
+    if health.error.is_none() {
+        health.error = Some(format!(
+            "circuit breaker for {} is {} after {} consecutive failures",
+            host_key(url).unwrap_or_default(),
+            stats.state.as_str(),
+            stats.consecutive_failures
+        ));
+    }
+    health
 }
 
 fn failed(name: &str, url: &str, why: &str) -> SourceHealth {
@@ -219,6 +269,7 @@ fn failed(name: &str, url: &str, why: &str) -> SourceHealth {
         http_status: None,
         error: Some(why.to_string()),
         cached: false,
+        breaker: None,
     }
 }
 

@@ -12,7 +12,7 @@ use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::DemoFeed;
 use rnuget::demo::server::{LoopbackServer, Response};
 use rnuget::http::{HttpOptions, RetryPolicy};
-use rnuget::observability::{Metrics, Observability, Outcome, Span, TraceContext};
+use rnuget::observability::{HealthStatus, Metrics, Observability, Outcome, Span, TraceContext};
 use rnuget::protocol::{MetadataOptions, SearchQuery};
 use rnuget::resilience::{BreakerOptions, RateLimit, ResilienceOptions, SourceLimits};
 use rnuget::version::NuGetVersion;
@@ -329,6 +329,9 @@ fn health_reports_each_source_the_cache_and_the_worst_overall() {
     assert_eq!(json["sources"][0]["url"], run.feed.index_url());
     assert_eq!(json["sources"][1]["status"], "unhealthy");
     assert_eq!(json["sources"][1]["http_status"], 500);
+    // The run opened the client's breaker for the down host; the demo host's is closed.
+    assert_eq!(json["sources"][0]["breaker"], "closed", "{json}");
+    assert_eq!(json["sources"][1]["breaker"], "open", "{json}");
     assert_eq!(json["cache"]["status"], "healthy");
     assert!(json["cache"]["disk_bytes"].as_u64().unwrap() > 0, "{json}");
     assert_eq!(json["cache"]["disk_max_bytes"], 1u64 << 30);
@@ -410,4 +413,62 @@ fn a_callers_registry_takes_the_metrics() {
     // Without metrics the text is empty.
     let plain = Client::for_sources(&[feed.index_url()]).unwrap();
     assert_eq!(plain.metrics_text().unwrap(), "");
+}
+
+#[test]
+fn an_open_breaker_makes_its_source_unhealthy_even_when_the_feed_answers_again() {
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let down = Arc::clone(&failing);
+    let feed = LoopbackServer::start(move |_| {
+        if down.load(std::sync::atomic::Ordering::SeqCst) {
+            Response::new(503, "down")
+        } else {
+            Response::json(r#"{"version":"3.0.0","resources":[]}"#)
+        }
+    })
+    .unwrap();
+    let http = HttpOptions {
+        resilience: ResilienceOptions {
+            circuit_breaker: Some(BreakerOptions {
+                failure_threshold: 2,
+                ..BreakerOptions::default()
+            }),
+            ..ResilienceOptions::default()
+        },
+        ..HttpOptions::default()
+    };
+    let client = Client::new(
+        ClientOptions::new()
+            .named_source("flaky", &format!("{}/v3/index.json", feed.base_url()))
+            .http(http),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        assert!(client.list_versions("Demo.Core").is_err());
+    }
+    // The feed answers again, but the client's breaker for its host stays open.
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let report = client.health();
+    let source = &report.sources[0];
+    assert_eq!(source.breaker, Some("open"), "{report:?}");
+    assert_eq!(
+        source.http_status, None,
+        "the probe itself got through: {report:?}"
+    );
+    assert_eq!(source.status, HealthStatus::Unhealthy, "{report:?}");
+    assert_eq!(report.status, HealthStatus::Unhealthy);
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["sources"][0]["breaker"], "open", "{json}");
+    let error = source.error.as_deref().unwrap();
+    let host = feed.base_url().strip_prefix("http://").unwrap().to_string();
+    assert!(
+        error.contains(&format!("circuit breaker for {host} is open")),
+        "{error}"
+    );
+    // Closed again, the same (reused) probe result reads healthy: the breaker is read live.
+    client.reset_breakers();
+    let report = client.health();
+    assert!(report.sources[0].cached, "{report:?}");
+    assert_eq!(report.sources[0].breaker, Some("closed"));
+    assert_eq!(report.status, HealthStatus::Healthy, "{report:?}");
 }

@@ -138,6 +138,23 @@ typedef enum rnuget_status {
   RNUGET_ERR_INTERNAL = 901,
 } rnuget_status;
 
+// The severity of a log line, as the `log` crate ranks them; also the `max_level` of
+// `rnuget_set_log_callback`, where `RNUGET_LOG_OFF` means no lines at all.
+typedef enum rnuget_log_level {
+  // No lines (only as `max_level`).
+  RNUGET_LOG_OFF = 0,
+  // A call failed and could not heal.
+  RNUGET_LOG_ERROR = 1,
+  // A fault the library healed (a retry, a skipped source, a dropped cache entry).
+  RNUGET_LOG_WARN = 2,
+  // Rare notable events; routine work never logs at this level or above.
+  RNUGET_LOG_INFO = 3,
+  // One line per request and per cache decision.
+  RNUGET_LOG_DEBUG = 4,
+  // Finer detail.
+  RNUGET_LOG_TRACE = 5,
+} rnuget_log_level;
+
 // How much of two versions `rnuget_version_compare` looks at, as NuGet's `VersionComparison`.
 // Passed as a plain `int`, so an unknown number is an error, not undefined behaviour.
 typedef enum rnuget_version_comparison {
@@ -172,6 +189,15 @@ typedef struct rnuget_range rnuget_range;
 // A parsed NuGet version. Create it with `rnuget_version_parse`, release it with
 // `rnuget_version_free`. Immutable: any thread may use it at once.
 typedef struct rnuget_version rnuget_version;
+
+// Receives one log line: its level, its target (the layer: `"rnuget::http"`,
+// `"rnuget::cache"`, `"rnuget::protocol"`, `"rnuget::resilience"`, ...), the message, and the
+// `user_data` given to `rnuget_set_log_callback`. `target` and `message` are NUL-terminated
+// UTF-8 owned by the library and valid only during the call: copy what you keep.
+typedef void (*rnuget_log_callback)(enum rnuget_log_level level,
+                                    const char *target,
+                                    const char *message,
+                                    void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -535,6 +561,76 @@ const char *rnuget_last_error_url(void);
 // Lifetime: valid until the next rnuget call that returns an `rnuget_status` on this thread.
 // Threads: each thread has its own last error.
 const char *rnuget_last_error_source(void);
+
+// Turns Prometheus metrics on (`enabled` non-zero) or off for clients made from `options`:
+// HTTP requests by method, status and source, request durations, cache hits and misses, cache
+// bytes, downloads, retries, breaker state and failures, rate-limit waits. Off by default,
+// which costs nothing. Clients made from the same options object share one registry; set it
+// again between them for a registry each.
+//
+// Ownership: nothing is handed out.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_metrics(struct rnuget_client_options *options,
+                                                     int enabled);
+
+// Writes the client's metrics in the Prometheus text exposition format (version 0.0.4, what a
+// `/metrics` endpoint serves) into `*out_text`, e.g.
+// `# TYPE rnuget_http_requests_total counter` followed by one line per series. Empty (`""`)
+// when metrics are off (`rnuget_client_options_set_metrics`).
+//
+// Ownership: `*out_text` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_text` is NULL.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread, also while other threads use the client.
+enum rnuget_status rnuget_client_metrics_text(const struct rnuget_client *client, char **out_text);
+
+// Checks the client's health and writes the report into `*out_json`. Each source gets a GET of
+// its service index under a short deadline (5 s; a result is reused for 10 s, then `cached` is
+// true); the cache is checked against its disk cap. `status` is `"healthy"`, `"degraded"`
+// (working, but slow or over a limit) or `"unhealthy"`, and the top one is the worst below it.
+// URLs and errors have credentials removed; `http_status` is set when a failed check got an
+// answer; the cache's byte counts are null for a tier that is off (or, on disk, uncapped):
+//
+//     {"status": "unhealthy",
+//      "sources": [{"name": "corp-feed", "url": "http://127.0.0.1:8080/v3/index.json",
+//        "status": "unhealthy", "latency_ms": 3, "http_status": 500,
+//        "error": "HTTP 500 Internal Server Error: http://127.0.0.1:8080/v3/index.json",
+//        "cached": false}],
+//      "cache": {"status": "healthy", "memory_bytes": 5120, "disk_bytes": null,
+//        "disk_max_bytes": null}}
+//
+// The call succeeds whatever the health; failures are in the document.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Lifetime: `client` must be live during the call.
+// Threads: callable from any thread, also while other threads use the client.
+enum rnuget_status rnuget_client_health_json(const struct rnuget_client *client, char **out_json);
+
+// Sends the library's log lines up to `max_level` (an `rnuget_log_level`; `RNUGET_LOG_DEBUG`
+// gives one line per request and per cache decision, `RNUGET_LOG_WARN` only healed faults) to
+// `callback`, with `user_data`. `callback` NULL stops logging.
+//
+// Process-wide: Rust's `log` facade has one logger per process, so this applies to every client
+// and thread. The first call installs rnuget's logger; a later call replaces the callback, the
+// level and the user data (the old callback is not called again once this returns). It fails
+// if the program installed another logger of its own first (a Rust host, say).
+//
+// Log lines never carry a credential: the library never logs an API key, an `Authorization`
+// header or a password from a URL (URLs are logged with credentials removed).
+//
+// Ownership: the library keeps `callback` and `user_data` (it never frees `user_data`).
+// NULL: `callback` and `user_data` may be NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for an unknown `max_level`, `RNUGET_ERR_INTERNAL` when
+// another logger is installed.
+// Lifetime: `user_data` must stay valid until the callback is replaced or removed.
+// Threads: callable from any thread. The callback is called on whatever thread logs, possibly
+// several at once, so it and `user_data` must be thread-safe; it must not call
+// `rnuget_set_log_callback`.
+enum rnuget_status rnuget_set_log_callback(rnuget_log_callback callback,
+                                           int max_level,
+                                           void *user_data);
 
 // Creates client options with the defaults: no sources, a 10 s connect timeout, a 100 s request
 // timeout, a User-Agent naming rnuget and its version, failed sources not ignored.

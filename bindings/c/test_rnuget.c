@@ -1026,6 +1026,162 @@ static void test_resilience(const struct feed *feed) {
   test_source_limits(feed);
 }
 
+/* ---- observability: metrics text, health JSON, the process-wide log callback ---- */
+
+static void test_metrics_and_health(const struct feed *feed) {
+  char *text = NULL;
+  CHECK_STATUS(rnuget_client_options_set_metrics(NULL, 1), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_metrics_text(NULL, &text), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_health_json(NULL, &text), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(text == NULL);
+
+  /* Metrics off (the default): an empty exposition. */
+  rnuget_client *client = NULL;
+  const char *const sources[] = {feed->url};
+  CHECK_STATUS(rnuget_client_new(sources, 1, NULL, &client), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_metrics_text(client, NULL), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_metrics_text(client, &text), RNUGET_OK);
+  CHECK_STR(text, "");
+  rnuget_string_free(text);
+  rnuget_client_free(client);
+
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_metrics(options, 1), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, feed->url, "good"), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, feed->failing_url, "broken"),
+               RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_ignore_failed_sources(options, 1), RNUGET_OK);
+  client = NULL;
+  CHECK_STATUS(rnuget_client_new(NULL, 0, options, &client), RNUGET_OK);
+  rnuget_client_options_free(options);
+  if (client == NULL) {
+    return;
+  }
+  CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &text), RNUGET_OK);
+  CHECK_STR(text, feed->versions_json);
+  rnuget_string_free(text);
+  CHECK_STATUS(rnuget_client_metrics_text(client, &text), RNUGET_OK);
+  CHECK_CONTAINS(text, "# TYPE rnuget_http_requests_total counter");
+  /* Requests are counted by the source's URL. */
+  char series[700];
+  snprintf(series, sizeof series,
+           "rnuget_http_requests_total{method=\"GET\",source=\"%s\",status=\"200\"} ",
+           feed->url);
+  CHECK_CONTAINS(text, series);
+  snprintf(series, sizeof series,
+           "rnuget_http_requests_total{method=\"GET\",source=\"%s\",status=\"500\"} 1\n",
+           feed->failing_url);
+  CHECK_CONTAINS(text, series);
+  CHECK_CONTAINS(text, "rnuget_http_request_duration_seconds_bucket{");
+  rnuget_string_free(text);
+
+  /* The broken source makes the whole report unhealthy; the good one stays healthy. */
+  CHECK_STATUS(rnuget_client_health_json(client, &text), RNUGET_OK);
+  CHECK_CONTAINS(text, "{\"status\":\"unhealthy\",\"sources\":[{\"name\":\"good\",");
+  CHECK_CONTAINS(text, "\"status\":\"healthy\"");
+  CHECK_CONTAINS(text, "{\"name\":\"broken\",");
+  CHECK_CONTAINS(text, "\"http_status\":500,");
+  CHECK_CONTAINS(text, "\"cache\":{\"status\":\"healthy\"");
+  rnuget_string_free(text);
+  rnuget_client_free(client);
+}
+
+/* What a log callback saw; the callback may run on any thread, so it locks. */
+struct log_capture {
+  mtx_t lock;
+  int lines;
+  int http_debug_lines;
+  int secret_lines;
+  char first_http_debug[512];
+};
+
+static void capture_log(rnuget_log_level level, const char *target, const char *message,
+                        void *user_data) {
+  struct log_capture *capture = user_data;
+  mtx_lock(&capture->lock);
+  capture->lines++;
+  if (level == RNUGET_LOG_DEBUG && strcmp(target, "rnuget::http") == 0) {
+    if (capture->http_debug_lines++ == 0) {
+      snprintf(capture->first_http_debug, sizeof capture->first_http_debug, "%s", message);
+    }
+  }
+  if (strstr(message, "s3cret-pass") != NULL || strstr(target, "s3cret-pass") != NULL) {
+    capture->secret_lines++;
+  }
+  mtx_unlock(&capture->lock);
+}
+
+static void test_log_callback(const struct feed *feed) {
+  CHECK_STATUS(rnuget_set_log_callback(capture_log, 6, NULL), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_set_log_callback(capture_log, -1, NULL), RNUGET_ERR_INVALID_ARGUMENT);
+
+  struct log_capture first = {0};
+  struct log_capture second = {0};
+  CHECK(mtx_init(&first.lock, mtx_plain) == thrd_success);
+  CHECK(mtx_init(&second.lock, mtx_plain) == thrd_success);
+  CHECK_STATUS(rnuget_set_log_callback(capture_log, RNUGET_LOG_DEBUG, &first), RNUGET_OK);
+
+  /* The source URL carries a password: no log line may show it. */
+  char with_password[600];
+  const char *rest = strstr(feed->url, "://");
+  snprintf(with_password, sizeof with_password, "http://c-user:s3cret-pass@%s",
+           rest ? rest + 3 : feed->url);
+  rnuget_client *client = NULL;
+  const char *const sources[] = {with_password};
+  CHECK_STATUS(rnuget_client_new(sources, 1, NULL, &client), RNUGET_OK);
+  char *json = NULL;
+  if (client != NULL) {
+    CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_OK);
+    CHECK_STR(json, feed->versions_json);
+    rnuget_string_free(json);
+  }
+  mtx_lock(&first.lock);
+  CHECK(first.http_debug_lines >= 2);
+  CHECK(first.secret_lines == 0);
+  CHECK_CONTAINS(first.first_http_debug, "GET http://");
+  CHECK_CONTAINS(first.first_http_debug, "/index.json 200");
+  int first_lines = first.lines;
+  mtx_unlock(&first.lock);
+
+  /* Installing again replaces the callback: the first one hears nothing more. */
+  CHECK_STATUS(rnuget_set_log_callback(capture_log, RNUGET_LOG_TRACE, &second), RNUGET_OK);
+  if (client != NULL) {
+    CHECK_STATUS(rnuget_client_search(client, "", 0, 5, 3, &json), RNUGET_OK);
+    rnuget_string_free(json);
+  }
+  CHECK(first.lines == first_lines);
+  CHECK(second.http_debug_lines >= 1);
+  CHECK(second.secret_lines == 0);
+
+  /* Debug lines are above a warn level: none arrives. */
+  int before = first.http_debug_lines;
+  CHECK_STATUS(rnuget_set_log_callback(capture_log, RNUGET_LOG_WARN, &first), RNUGET_OK);
+  if (client != NULL) {
+    CHECK_STATUS(rnuget_client_search(client, "", 0, 5, 3, &json), RNUGET_OK);
+    rnuget_string_free(json);
+  }
+  CHECK(first.http_debug_lines == before);
+
+  /* NULL stops logging. */
+  int second_lines = second.lines;
+  CHECK_STATUS(rnuget_set_log_callback(NULL, RNUGET_LOG_DEBUG, NULL), RNUGET_OK);
+  if (client != NULL) {
+    CHECK_STATUS(rnuget_client_search(client, "", 0, 5, 3, &json), RNUGET_OK);
+    rnuget_string_free(json);
+  }
+  CHECK(first.http_debug_lines == before);
+  CHECK(second.lines == second_lines);
+  rnuget_client_free(client);
+  mtx_destroy(&first.lock);
+  mtx_destroy(&second.lock);
+}
+
+static void test_observability(const struct feed *feed) {
+  test_metrics_and_health(feed);
+  test_log_callback(feed);
+}
+
 int main(int argc, char **argv) {
   if (argc != 7) {
     fprintf(stderr,
@@ -1050,6 +1206,7 @@ int main(int argc, char **argv) {
   test_client(&feed);
   test_cache(&feed);
   test_resilience(&feed);
+  test_observability(&feed);
 
   printf("test_rnuget: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

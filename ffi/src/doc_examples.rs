@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::cache::*;
 use crate::client::*;
 use crate::download::rnuget_client_download_to_file;
+use crate::observability::rnuget_client_health_json;
 use crate::options::{rnuget_client_options_free, rnuget_client_options_new};
 use crate::resilience::*;
 use crate::status::rnuget_status::{self, RNUGET_OK};
@@ -199,6 +200,8 @@ fn actual_documents(feed: &DemoFeed) -> Vec<(&'static str, Value)> {
         let limiters = take_json(status, out);
         assert_eq!(limiters.as_array().map(Vec::len), Some(1), "{limiters}");
         documents.push(("rnuget_client_limiter_stats", limiters));
+        let status = rnuget_client_health_json(guarded, &mut out);
+        documents.push(("rnuget_client_health_json", take_json(status, out)));
         crate::client::rnuget_client_free(guarded);
     }
     let _ = std::fs::remove_dir_all(&dir);

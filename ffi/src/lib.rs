@@ -20,6 +20,7 @@
 //! download.rs    rnuget_client_download_*
 //! cache.rs       cache settings, rnuget_client_with_context, rnuget_client_cache_*
 //! resilience.rs  retry, circuit breaker and source limit settings; their statistics
+//! observability.rs metrics text, health JSON, the process-wide log callback
 //! ```
 //!
 //! Every export follows the same steps: NULL checks first, then the work inside
@@ -45,6 +46,7 @@ mod error;
 mod handle;
 mod json;
 mod last_error;
+mod observability;
 mod options;
 mod range;
 mod resilience;
@@ -57,6 +59,7 @@ pub use client::{
     RNUGET_METADATA_INCLUDE_PRERELEASE, RNUGET_METADATA_INCLUDE_UNLISTED, RNUGET_SEARCH_PRERELEASE,
     RNUGET_SEARCH_SEMVER2, rnuget_client,
 };
+pub use observability::{rnuget_log_callback, rnuget_log_level};
 pub use options::rnuget_client_options;
 pub use range::rnuget_range;
 pub use status::rnuget_status;

@@ -545,6 +545,13 @@ enum rnuget_status rnuget_last_error_status(void);
 // Ownership: a plain value. NULL: no pointers. Threads: each thread has its own last error.
 uint16_t rnuget_last_error_http_status(void);
 
+// Returns how many attempts the failed call made: more than 1 when retries were exhausted
+// (the message then says "gave up after N attempts"), 1 for a single failed request, 0 when
+// nothing was sent or the last call succeeded.
+//
+// Ownership: a plain value. NULL: no pointers. Threads: each thread has its own last error.
+uint32_t rnuget_last_error_attempts(void);
+
 // Returns the URL the last error on this thread happened at, with credentials removed.
 //
 // Ownership: the string belongs to the library; do not free it.
@@ -590,13 +597,16 @@ enum rnuget_status rnuget_client_metrics_text(const struct rnuget_client *client
 // true); the cache is checked against its disk cap. `status` is `"healthy"`, `"degraded"`
 // (working, but slow or over a limit) or `"unhealthy"`, and the top one is the worst below it.
 // URLs and errors have credentials removed; `http_status` is set when a failed check got an
-// answer; the cache's byte counts are null for a tier that is off (or, on disk, uncapped):
+// answer; `breaker` is the state of the circuit breaker for the source's host (`"closed"`,
+// `"open"`, `"half-open"`; an open one makes the source unhealthy), null when breakers are off
+// or nothing was sent there; the cache's byte counts are null for a tier that is off (or, on
+// disk, uncapped):
 //
 //     {"status": "unhealthy",
 //      "sources": [{"name": "corp-feed", "url": "http://127.0.0.1:8080/v3/index.json",
 //        "status": "unhealthy", "latency_ms": 3, "http_status": 500,
 //        "error": "HTTP 500 Internal Server Error: http://127.0.0.1:8080/v3/index.json",
-//        "cached": false}],
+//        "cached": false, "breaker": null}],
 //      "cache": {"status": "healthy", "memory_bytes": 5120, "disk_bytes": null,
 //        "disk_max_bytes": null}}
 //

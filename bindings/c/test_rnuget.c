@@ -947,6 +947,7 @@ static void test_circuit_breaker_opens(const struct feed *feed) {
   CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_HTTP_STATUS);
   CHECK(rnuget_last_error_http_status() == 500);
   CHECK_CONTAINS(rnuget_last_error_message(), "2 attempts");
+  CHECK(rnuget_last_error_attempts() == 2);
   CHECK_STATUS(rnuget_client_breaker_stats(client, &json), RNUGET_OK);
   CHECK_CONTAINS(json, expected_host);
   CHECK_CONTAINS(json, "\"state\":\"closed\"");

@@ -18,6 +18,8 @@ pub(crate) struct FfiError {
     pub url: String,
     /// The package source the fault happened at, empty when none.
     pub source: String,
+    /// How many attempts were made (more than 1 when retries were exhausted), 0 when none.
+    pub attempts: u32,
 }
 
 impl FfiError {
@@ -29,6 +31,7 @@ impl FfiError {
             http_status: 0,
             url: String::new(),
             source: String::new(),
+            attempts: 0,
         }
     }
 
@@ -84,6 +87,7 @@ impl From<rnuget::Error> for FfiError {
             http_status: err.status().unwrap_or(0),
             url: err.url().unwrap_or("").to_string(),
             source: err.source_name().unwrap_or("").to_string(),
+            attempts: err.attempts(),
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::strings::to_cstring;
 struct LastError {
     status: rnuget_status,
     http_status: u16,
+    attempts: u32,
     message: CString,
     url: CString,
     source: CString,
@@ -30,6 +31,7 @@ pub(crate) fn set(err: FfiError) {
     let last = LastError {
         status: err.status,
         http_status: err.http_status,
+        attempts: err.attempts,
         message: to_cstring(err.message),
         url: to_cstring(err.url),
         source: to_cstring(err.source),
@@ -85,6 +87,16 @@ pub extern "C" fn rnuget_last_error_status() -> rnuget_status {
 #[unsafe(no_mangle)]
 pub extern "C" fn rnuget_last_error_http_status() -> u16 {
     guard_value(0, || read(0, |e| e.http_status))
+}
+
+/// Returns how many attempts the failed call made: more than 1 when retries were exhausted
+/// (the message then says "gave up after N attempts"), 1 for a single failed request, 0 when
+/// nothing was sent or the last call succeeded.
+///
+/// Ownership: a plain value. NULL: no pointers. Threads: each thread has its own last error.
+#[unsafe(no_mangle)]
+pub extern "C" fn rnuget_last_error_attempts() -> u32 {
+    guard_value(0, || read(0, |e| e.attempts))
 }
 
 /// Returns the URL the last error on this thread happened at, with credentials removed.

@@ -77,9 +77,6 @@ pub struct SourceHealth {
     pub cached: bool,
     /// The state of the client's circuit breaker for the source's host (`closed`, `open`,
     /// `half-open`), when breakers are on and a request went there.
-    /// TODO(c-abi): kept out of the JSON until the C header's documented example of
-    /// `rnuget_client_health_json` (ffi/) lists it; an open breaker shows in `error` there.
-    #[serde(skip)]
     pub breaker: Option<&'static str>,
 }
 

@@ -330,8 +330,8 @@ fn health_reports_each_source_the_cache_and_the_worst_overall() {
     assert_eq!(json["sources"][1]["status"], "unhealthy");
     assert_eq!(json["sources"][1]["http_status"], 500);
     // The run opened the client's breaker for the down host; the demo host's is closed.
-    assert_eq!(report.sources[0].breaker, Some("closed"), "{json}");
-    assert_eq!(report.sources[1].breaker, Some("open"), "{json}");
+    assert_eq!(json["sources"][0]["breaker"], "closed", "{json}");
+    assert_eq!(json["sources"][1]["breaker"], "open", "{json}");
     assert_eq!(json["cache"]["status"], "healthy");
     assert!(json["cache"]["disk_bytes"].as_u64().unwrap() > 0, "{json}");
     assert_eq!(json["cache"]["disk_max_bytes"], 1u64 << 30);
@@ -458,18 +458,12 @@ fn an_open_breaker_makes_its_source_unhealthy_even_when_the_feed_answers_again()
     assert_eq!(source.status, HealthStatus::Unhealthy, "{report:?}");
     assert_eq!(report.status, HealthStatus::Unhealthy);
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
-    assert_eq!(json["sources"][0]["status"], "unhealthy", "{json}");
+    assert_eq!(json["sources"][0]["breaker"], "open", "{json}");
     let error = source.error.as_deref().unwrap();
     let host = feed.base_url().strip_prefix("http://").unwrap().to_string();
     assert!(
         error.contains(&format!("circuit breaker for {host} is open")),
         "{error}"
-    );
-    assert!(
-        json["sources"][0]["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("circuit breaker")),
-        "{json}"
     );
     // Closed again, the same (reused) probe result reads healthy: the breaker is read live.
     client.reset_breakers();

@@ -388,18 +388,9 @@ impl Client {
         id: &str,
         version: &NuGetVersion,
     ) -> Result<Found<PackageMetadata>> {
-        check_id(id)?;
-        let what = format!("{id} {version}");
-        let (source, value) = first_found(
-            self.repositories.sources(),
-            self.seek(&what, |_| false),
-            |s| {
-                self.traced("metadata", context, s, &what, |provider| {
-                    provider.get_version_metadata(context, id, version)
-                })
-            },
-        )?;
-        Ok(Found { source, value })
+        self.first_with_version("metadata", context, id, version, |provider| {
+            provider.get_version_metadata(context, id, version)
+        })
     }
 
     /// Downloads the `.nupkg` of `id` `version` to `path` from the first source that has it,
@@ -413,19 +404,12 @@ impl Client {
         version: &NuGetVersion,
         path: &Path,
     ) -> Result<Found<DownloadInfo>> {
+        // The id first, then the path: both before any source is asked.
         check_id(id)?;
         target::check_target(path)?;
-        let what = format!("{id} {version}");
-        let (source, value) = first_found(
-            self.repositories.sources(),
-            self.seek(&what, |_| false),
-            |s| {
-                self.traced("download", context, s, &what, |provider| {
-                    provider.download_to_file(context, id, version, path)
-                })
-            },
-        )?;
-        Ok(Found { source, value })
+        self.first_with_version("download", context, id, version, |provider| {
+            provider.download_to_file(context, id, version, path)
+        })
     }
 
     /// Downloads the `.nupkg` of `id` `version` into memory, validated, from the first source
@@ -436,18 +420,9 @@ impl Client {
         id: &str,
         version: &NuGetVersion,
     ) -> Result<Found<Vec<u8>>> {
-        check_id(id)?;
-        let what = format!("{id} {version}");
-        let (source, value) = first_found(
-            self.repositories.sources(),
-            self.seek(&what, |_| false),
-            |s| {
-                self.traced("download", context, s, &what, |provider| {
-                    provider.download_to_vec(context, id, version)
-                })
-            },
-        )?;
-        Ok(Found { source, value })
+        self.first_with_version("download", context, id, version, |provider| {
+            provider.download_to_vec(context, id, version)
+        })
     }
 }
 
@@ -472,6 +447,25 @@ impl Client {
             ]
         };
         timer.finish(observability, context.trace(), attributes, result)
+    }
+
+    /// Asks the sources in order for one version of `id` until one has it, as span `name`.
+    fn first_with_version<T>(
+        &self,
+        name: &'static str,
+        context: &SourceCacheContext,
+        id: &str,
+        version: &NuGetVersion,
+        operation: impl Fn(&dyn Provider) -> Result<T>,
+    ) -> Result<Found<T>> {
+        check_id(id)?;
+        let what = format!("{id} {version}");
+        let (source, value) = first_found(
+            self.repositories.sources(),
+            self.seek(&what, |_| false),
+            |s| self.traced(name, context, s, &what, &operation),
+        )?;
+        Ok(Found { source, value })
     }
 
     fn seek<'a, T>(&self, what: &'a str, is_missing: fn(&T) -> bool) -> Seek<'a, T> {

@@ -57,11 +57,7 @@ fn search(
                 Err(err) => json!({ "source": a.source, "error": err.to_string() }),
             })
             .collect();
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&sources).unwrap_or_default()
-        )?;
+        print_json(out, &sources)?;
     } else {
         for answer in &answers {
             render::search(out, answer)?;
@@ -106,11 +102,7 @@ fn versions(
             "range": range,
             "best_match": best,
         });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        )?;
+        print_json(out, &value)?;
         return Ok(());
     }
     render::versions(out, id, &versions)?;
@@ -134,11 +126,7 @@ fn metadata(
         let version = NuGetVersion::parse(version)?;
         let found = client.get_version_metadata(id, &version)?;
         if args.json {
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&found).unwrap_or_default()
-            )?;
+            print_json(out, &found)?;
         } else {
             render::metadata(out, &found)?;
         }
@@ -153,11 +141,7 @@ fn metadata(
         return Err(no_metadata(client, id, &options)?.into());
     }
     if args.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&found).unwrap_or_default()
-        )?;
+        print_json(out, &found)?;
     } else {
         render::metadata_list(out, id, &found)?;
     }
@@ -207,11 +191,7 @@ fn download(
     let found = client.download_to_file(id, &version, &path)?;
     if args.json {
         let value = json!({ "source": found.source, "path": path, "download": found.value });
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        )?;
+        print_json(out, &value)?;
     } else {
         // As the package spells its identity (it was checked to be the one asked for).
         let package = rnuget::package::PackageReader::open(&path)?;
@@ -219,4 +199,13 @@ fn download(
         render::download(out, &nuspec.id, &nuspec.version, &path, &found)?;
     }
     Ok(())
+}
+
+/// Prints `value` as pretty JSON on its own line (`--json` output).
+fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    )
 }

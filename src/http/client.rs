@@ -22,7 +22,9 @@ use super::url::{self, Credentials, Origin};
 use crate::observability::Observability;
 use crate::observability::metrics::RequestRecord;
 use crate::observability::trace::{TraceContext, new_span_id};
-use crate::resilience::{BreakerStats, HostBreakers, LimiterStats, SourceLimiter, host_key};
+use crate::resilience::{
+    BreakerStats, HostBreakers, LONGEST_WAIT, LimiterStats, SourceLimiter, deadline_after, host_key,
+};
 use crate::{Error, ErrorKind, Result};
 
 /// Largest redirect body read (and thrown away) so that its connection can be reused.
@@ -134,7 +136,7 @@ impl HttpClient {
             .max_redirects(0)
             .user_agent(options.user_agent.as_str())
             .accept_encoding("gzip, deflate")
-            .timeout_connect(Some(options.connect_timeout))
+            .timeout_connect(Some(options.connect_timeout.min(LONGEST_WAIT)))
             .build();
         Ok(HttpClient {
             agent: ureq::Agent::new_with_config(config),
@@ -417,7 +419,7 @@ impl HttpClient {
         let mut reader = body::decoded(raw, encoding.as_deref())
             .map_err(|e| errors::from_io(e, &shown, &deadlines))?;
         let overall = self.overall(purpose);
-        let deadline = overall.map(|limit| opened.started + limit);
+        let deadline = overall.map(|limit| deadline_after(opened.started, limit));
         let result = body::copy_capped(&mut reader, writer, cap, deadline);
         let elapsed = opened.started.elapsed().as_millis();
         match result {
@@ -463,7 +465,7 @@ impl HttpClient {
         }
         let started = Instant::now();
         let limit = self.header_deadline(purpose);
-        let deadline = started + limit;
+        let deadline = deadline_after(started, limit);
         let (mut current, credentials) = url::split_credentials(url);
         let home = url::origin(&current);
         let mut redirects = 0u32;
@@ -471,18 +473,21 @@ impl HttpClient {
             let hop_started = Instant::now();
             let remaining = deadline.saturating_duration_since(hop_started);
             if remaining.is_zero() {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    errors::timed_out_after(limit, "following redirects"),
-                )
-                .with_url(&url::loggable(&current)));
+                let phase = match redirects {
+                    0 => "before sending the request",
+                    _ => "following redirects",
+                };
+                return Err(
+                    Error::new(ErrorKind::Timeout, errors::timed_out_after(limit, phase))
+                        .with_url(&url::loggable(&current)),
+                );
             }
             let authorize = credentials
                 .as_ref()
                 .filter(|_| same_origin(&home, &current));
             let body_left = self
                 .overall(purpose)
-                .map(|limit| (started + limit).saturating_duration_since(hop_started));
+                .map(|limit| deadline_after(started, limit).saturating_duration_since(hop_started));
             let times = HopTimes {
                 remaining,
                 body_left,
@@ -575,7 +580,7 @@ impl HttpClient {
             Purpose::Package => config
                 .timeout_recv_response(Some(times.remaining))
                 .timeout_recv_body(times.body_left)
-                .timeout_per_read(Some(self.options.download_read_timeout))
+                .timeout_per_read(Some(self.options.download_read_timeout.min(LONGEST_WAIT)))
                 .build(),
         };
         request.call().map_err(|err| {

@@ -370,7 +370,7 @@ impl Client {
         context: &SourceCacheContext,
         id: &str,
         options: &MetadataOptions,
-    ) -> Result<Found<Vec<PackageMetadata>>> {
+    ) -> Result<Found<Vec<Arc<PackageMetadata>>>> {
         check_id(id)?;
         let seek = self.seek(id, Vec::is_empty);
         let (source, value) = first_found(self.repositories.sources(), seek, |s| {
@@ -387,7 +387,7 @@ impl Client {
         context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
-    ) -> Result<Found<PackageMetadata>> {
+    ) -> Result<Found<Arc<PackageMetadata>>> {
         self.first_with_version("metadata", context, id, version, |provider| {
             provider.get_version_metadata(context, id, version)
         })

@@ -173,7 +173,7 @@ impl V3Provider {
         version: &NuGetVersion,
     ) -> Result<Option<String>> {
         let metadata = Provider::get_version_metadata(self, context, id, version)?;
-        Ok(metadata.package_content_url)
+        Ok(metadata.package_content_url.clone())
     }
 
     /// Runs `download` on the package URL. When the URL rnuget built (the flat container)
@@ -324,7 +324,7 @@ impl V3Provider {
         context: &SourceCacheContext,
         id: &str,
         wanted: Wanted<'_>,
-    ) -> Result<Vec<PackageMetadata>> {
+    ) -> Result<Vec<Arc<PackageMetadata>>> {
         let url = self.registration_url_with(context, id)?;
         let index_key = naming::registration_index_key(id);
         let load_index = |index_url: &str| {
@@ -443,7 +443,7 @@ impl Provider for V3Provider {
             let mut versions: Vec<_> = self
                 .read_registration(context, id, Wanted::All(options))?
                 .into_iter()
-                .map(|m| m.version)
+                .map(|m| m.version.clone())
                 .collect();
             versions.sort();
             versions.dedup();
@@ -468,7 +468,7 @@ impl Provider for V3Provider {
         context: &SourceCacheContext,
         id: &str,
         options: &MetadataOptions,
-    ) -> Result<Vec<PackageMetadata>> {
+    ) -> Result<Vec<Arc<PackageMetadata>>> {
         check_id(id)?;
         let mut results = self.read_registration(context, id, Wanted::All(*options))?;
         // Stable: versions a feed lists twice stay in feed order, as NuGet returns them.
@@ -481,7 +481,7 @@ impl Provider for V3Provider {
         context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
-    ) -> Result<PackageMetadata> {
+    ) -> Result<Arc<PackageMetadata>> {
         check_id(id)?;
         self.read_registration(context, id, Wanted::Exact(version))?
             .into_iter()

@@ -60,7 +60,7 @@ pub type LoadIndex<'a> = dyn Fn(&str) -> Result<Arc<RegistrationIndex>> + 'a;
 pub type LoadPage<'a> = dyn Fn(&str, &str) -> Result<Arc<RegistrationPage>> + Sync + 'a;
 
 /// The wanted metadata of a remote page (none when it answered 404).
-type PageResult = Result<Vec<PackageMetadata>>;
+type PageResult = Result<Vec<Arc<PackageMetadata>>>;
 
 /// A registration index, decoded once (and then cached): its pages in feed order, inline
 /// pages with their leaves already turned into metadata.
@@ -97,7 +97,8 @@ pub struct RegistrationPage {
 struct Leaf {
     version: NuGetVersion,
     listed: bool,
-    metadata: Result<PackageMetadata>,
+    /// Shared with every answer that includes it: a cached page hands out reference counts.
+    metadata: Result<Arc<PackageMetadata>>,
 }
 
 #[derive(Deserialize)]
@@ -207,7 +208,7 @@ pub fn read(
     id: &str,
     wanted: Wanted<'_>,
     limits: Limits,
-) -> Result<Vec<PackageMetadata>> {
+) -> Result<Vec<Arc<PackageMetadata>>> {
     let index = match load_index(url) {
         Ok(index) => index,
         Err(err) if err.is_not_found() => return Ok(Vec::new()),
@@ -379,7 +380,9 @@ fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Registration
         };
         let listed = entry.is_listed();
         let context = EntryContext { id, url: page_url };
-        let metadata = entry.into_metadata(version.clone(), leaf.package_content, context);
+        let metadata = entry
+            .into_metadata(version.clone(), leaf.package_content, context)
+            .map(Arc::new);
         decoded.push(Leaf {
             version,
             listed,
@@ -396,7 +399,7 @@ fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Registration
 fn select(
     page: &RegistrationPage,
     wanted: Wanted<'_>,
-    results: &mut Vec<PackageMetadata>,
+    results: &mut Vec<Arc<PackageMetadata>>,
 ) -> Result<()> {
     for leaf in &page.leaves {
         let keep = match wanted {
@@ -407,7 +410,10 @@ fn select(
             Wanted::Exact(exact) => leaf.version == *exact,
         };
         if keep {
-            results.push(leaf.metadata.clone()?);
+            match &leaf.metadata {
+                Ok(metadata) => results.push(Arc::clone(metadata)),
+                Err(err) => return Err(err.clone()),
+            }
         }
     }
     Ok(())

@@ -313,14 +313,9 @@ impl Cache {
         entry: Entry<'_>,
         hit: bool,
     ) {
-        let attributes = || {
-            vec![
-                ("source", entry.source.to_string()),
-                ("key", entry.key.to_string()),
-                ("hit", hit.to_string()),
-            ]
-        };
-        let _ = timer.finish(&self.observability, context.trace(), attributes, Ok(()));
+        let hit = if hit { "true" } else { "false" };
+        let attributes = [("source", entry.source), ("key", entry.key), ("hit", hit)];
+        let _ = timer.finish(&self.observability, context.trace(), &attributes, Ok(()));
     }
 
     fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {

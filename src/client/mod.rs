@@ -440,13 +440,8 @@ impl Client {
         let observability = self.http.observability();
         let timer = Timer::start(observability, name);
         let result = source.call(operation);
-        let attributes = || {
-            vec![
-                ("source", source.name().to_string()),
-                ("what", what.to_string()),
-            ]
-        };
-        timer.finish(observability, context.trace(), attributes, result)
+        let attributes = [("source", source.name()), ("what", what)];
+        timer.finish(observability, context.trace(), &attributes, result)
     }
 
     /// Asks the sources in order for one version of `id` until one has it, as span `name`.

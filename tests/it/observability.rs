@@ -2,6 +2,9 @@
 //! and an API key header) and a source that always fails, then the log lines, the metrics text,
 //! the spans, the health report and the `traceparent` headers the feed received.
 
+#[cfg(feature = "opentelemetry")]
+mod otel;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +15,9 @@ use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::DemoFeed;
 use rnuget::demo::server::{LoopbackServer, Response};
 use rnuget::http::{HttpOptions, RetryPolicy};
-use rnuget::observability::{HealthStatus, Metrics, Observability, Outcome, Span, TraceContext};
+use rnuget::observability::{
+    HealthStatus, Metrics, Observability, Outcome, Span, SpanRecord, TraceContext,
+};
 use rnuget::protocol::{MetadataOptions, SearchQuery};
 use rnuget::resilience::{BreakerOptions, RateLimit, ResilienceOptions, SourceLimits};
 use rnuget::version::NuGetVersion;
@@ -36,7 +41,7 @@ struct Run {
     feed: DemoFeed,
     failing: LoopbackServer,
     client: Client,
-    spans: Arc<Mutex<Vec<Span>>>,
+    spans: Arc<Mutex<Vec<SpanRecord>>>,
     _dir: Dir,
 }
 
@@ -56,8 +61,9 @@ fn run(name: &str) -> Run {
     let failing = LoopbackServer::start(|_| Response::new(500, "down")).unwrap();
     let spans = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&spans);
-    let observability = Observability::with_metrics()
-        .spans(Arc::new(move |span: &Span| sink.lock().push(span.clone())));
+    let observability = Observability::with_metrics().spans(Arc::new(move |span: &Span| {
+        sink.lock().push(span.to_record())
+    }));
     // Retries, breakers and a limit on the demo source, so that the down source's 500s are
     // retried until its host's breaker opens.
     let resilience = ResilienceOptions {

@@ -104,8 +104,8 @@ impl V3Provider {
         let observability = self.http.observability();
         let timer = Timer::start(observability, "service_index");
         let result = self.load_service_index(context);
-        let attributes = || vec![("source", self.source_url.clone())];
-        timer.finish(observability, context.trace(), attributes, result)
+        let attributes = [("source", self.source_url.as_str())];
+        timer.finish(observability, context.trace(), &attributes, result)
     }
 
     fn load_service_index(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {

@@ -1,8 +1,9 @@
 //! The cache against loopback feeds that count requests: what a second call costs, freshness,
 //! the per-call context, self-healing entries and NuGet's file layout; crash safety and
-//! concurrency in `crash.rs`.
+//! concurrency in `crash.rs`, single flight in `flight.rs`.
 
 mod crash;
+mod flight;
 mod interop;
 
 use std::path::{Path, PathBuf};

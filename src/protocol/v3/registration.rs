@@ -26,11 +26,14 @@ pub const PAGE_FETCH_THREADS: usize = 4;
 
 /// `{base}/{id-lower}/index.json`, as NuGet.Client builds it.
 pub fn index_url(base: &str, id: &str) -> String {
-    format!(
-        "{}/{}/index.json",
-        base.trim_end_matches('/'),
-        id.to_lowercase()
-    )
+    const INDEX: &str = "/index.json";
+    let base = base.trim_end_matches('/');
+    let mut url = String::with_capacity(base.len() + 1 + id.len() + INDEX.len());
+    url.push_str(base);
+    url.push('/');
+    naming::push_lower_id(&mut url, id);
+    url.push_str(INDEX);
+    url
 }
 
 /// `{base}/{id-lower}/{version-lower}.json` with the normalized version.

@@ -69,6 +69,11 @@ impl SourceRepository {
         &self.source_url
     }
 
+    /// The HTTP client the source's requests go through.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
     /// The source URL without credentials, for messages and logs.
     pub fn display_url(&self) -> String {
         strip_credentials(&self.source_url)

@@ -297,10 +297,14 @@ impl Cache {
             }
         }
         let disk = self.disk.as_ref()?;
-        let hit = disk.read(entry.source, entry.key, context);
-        self.count(Tier::Disk, hit.is_some());
-        let hit = hit?;
-        match decode(&hit.bytes) {
+        // A hit counts once the file decodes: a broken one is a miss (and is removed).
+        let Some(hit) = disk.read(entry.source, entry.key, context) else {
+            self.count(Tier::Disk, false);
+            return None;
+        };
+        let decoded = decode(&hit.bytes);
+        self.count(Tier::Disk, decoded.is_ok());
+        match decoded {
             Ok(value) => {
                 debug!(target: "rnuget::cache", "disk hit {}", entry.key);
                 let value = Arc::new(value);
@@ -447,10 +451,14 @@ impl Cache {
             }
         }
         let disk = self.disk.as_ref()?;
-        let fresh = disk.fresh_path(entry.source, entry.key, context);
-        self.count(Tier::Disk, fresh.is_some());
-        let (path, _) = fresh?;
-        match validate(&path) {
+        // A hit counts once the package validates: a broken file is a miss (and is removed).
+        let Some((path, _)) = disk.fresh_path(entry.source, entry.key, context) else {
+            self.count(Tier::Disk, false);
+            return None;
+        };
+        let validated = validate(&path);
+        self.count(Tier::Disk, validated.is_ok());
+        match validated {
             Ok(()) => {
                 debug!(target: "rnuget::cache", "disk hit {}", entry.key);
                 Some(CachedPackage::File(path))

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 pub use health::{
     CacheHealth, HealthChecker, HealthOptions, HealthReport, HealthStatus, SourceHealth,
+    SourceProbe,
 };
 pub use metrics::Metrics;
 #[cfg(feature = "opentelemetry")]

@@ -205,7 +205,8 @@ fn warm_against_cold(feed: &DemoFeed, id: &str, versions: usize) {
     };
     let warm = new_client();
     call(&warm);
-    // What part of a warm call is building the owned answer (cloning the cached metadata).
+    // What part of a warm call is building the answer: one reference count per version (the
+    // metadata itself is shared with the cached registration page).
     let answer = warm.get_metadata(id, &ALL).expect("metadata").value;
     harness::measure(&format!("{name} clone of the answer"), 1, || {
         black_box(black_box(&answer).clone());

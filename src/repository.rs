@@ -69,6 +69,11 @@ impl SourceRepository {
         &self.source_url
     }
 
+    /// The HTTP client the source's requests go through.
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
     /// The source URL without credentials, for messages and logs.
     pub fn display_url(&self) -> String {
         strip_credentials(&self.source_url)
@@ -82,8 +87,11 @@ impl SourceRepository {
     /// Runs `operation` on the provider; an error (from the provider or from creating it) names
     /// this source.
     pub fn call<T>(&self, operation: impl FnOnce(&dyn Provider) -> Result<T>) -> Result<T> {
-        let provider = self.provider()?;
-        operation(provider.as_ref()).map_err(|err| self.own(err))
+        // Borrowed, not cloned: this runs on every call.
+        match self.provider.get_or_init(|| self.create_provider()) {
+            Ok(provider) => operation(provider.as_ref()).map_err(|err| self.own(err)),
+            Err(err) => Err(err.clone()),
+        }
     }
 
     /// Names this source in `err`.

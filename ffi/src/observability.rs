@@ -74,13 +74,15 @@ pub unsafe extern "C" fn rnuget_client_metrics_text(
 }
 
 /// Checks the client's health and writes the report into `*out_json`. Each source gets a GET of
-/// its service index under a short deadline (5 s; a result is reused for 10 s, then `cached` is
-/// true); the cache is checked against its disk cap. `status` is `"healthy"`, `"degraded"`
+/// its service index, sent as its own requests are (headers, credentials, limits, breakers) but
+/// in one try under a short deadline (5 s; a result is reused for 10 s, then `cached` is true);
+/// the cache is checked against its disk cap. `status` is `"healthy"`, `"degraded"`
 /// (working, but slow or over a limit) or `"unhealthy"`, and the top one is the worst below it.
 /// URLs and errors have credentials removed; `http_status` is set when a failed check got an
-/// answer; `breaker` is the state of the circuit breaker for the source's host (`"closed"`,
-/// `"open"`, `"half-open"`; an open one makes the source unhealthy), null when breakers are off
-/// or nothing was sent there; the cache's byte counts are null for a tier that is off (or, on
+/// answer; `breaker` is the worst state of the circuit breakers of the hosts the source uses,
+/// its service index's and every host its requests went to (`"closed"`, `"open"`,
+/// `"half-open"`; an open one makes the source unhealthy), null when breakers are off or
+/// nothing was sent there; the cache's byte counts are null for a tier that is off (or, on
 /// disk, uncapped):
 ///
 ///     {"status": "unhealthy",

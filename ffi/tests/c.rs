@@ -77,6 +77,10 @@ fn cargo_build_command(profile_dir: &Path) -> Command {
         // instead of compiling a second variant of the whole tree (checked: with `--lib` alone a
         // clean `cargo test --workspace` compiled everything twice).
         .args(["build", "-p", "rnuget-ffi", "--lib", "--tests"]);
+    // The same features as this test, for the same reason.
+    if cfg!(feature = "opentelemetry") {
+        command.args(["--features", "opentelemetry"]);
+    }
     // Cargo gives this test the variables it sets for a crate (CARGO_MANIFEST_DIR, CARGO_PKG_*,
     // ...). Some build scripts (ring's) track those; a nested cargo that inherits them sees them
     // as changed and rebuilds, and the next plain `cargo build` rebuilds back.

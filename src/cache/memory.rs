@@ -5,8 +5,13 @@
 //! modification time), so that a caller's `max_age` applies to memory as it does to disk, and
 //! carries its own time to live. Both an entry cap and a byte cap evict the least recently used
 //! entries; an entry's bytes are the size of the document it was decoded from.
+//!
+//! A lookup allocates nothing and reads the clock once: the map is searched with the borrowed
+//! (source, key) pair, and an entry's age is its age when stored plus the time held.
 
 use std::any::Any;
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,12 +66,88 @@ struct Entry {
     bytes: u64,
     stored: Instant,
     ttl: Duration,
-    origin: SystemTime,
+    /// How old its data was when stored (since it left the feed); its age now adds the time
+    /// held, on the monotonic clock.
+    age_when_stored: Duration,
 }
 
 struct Inner {
-    lru: LruCache<String, Entry>,
+    lru: LruCache<EntryKey, Entry>,
     bytes: u64,
+}
+
+/// The (source, key) an entry is stored under, in one allocation.
+struct EntryKey {
+    text: Box<str>,
+    /// Where the source ends in `text`.
+    split: usize,
+}
+
+impl EntryKey {
+    fn new(source: &str, key: &str) -> EntryKey {
+        EntryKey {
+            text: [source, key].concat().into_boxed_str(),
+            split: source.len(),
+        }
+    }
+}
+
+/// A (source, key) pair, owned or borrowed: the map is searched with a borrowed pair, so that a
+/// lookup builds no string. Both forms hash and compare by their two parts.
+trait KeyParts {
+    fn parts(&self) -> (&str, &str);
+}
+
+impl KeyParts for EntryKey {
+    fn parts(&self) -> (&str, &str) {
+        self.text.split_at(self.split)
+    }
+}
+
+impl KeyParts for (&str, &str) {
+    fn parts(&self) -> (&str, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl Hash for dyn KeyParts + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // `str` hashing ends each string with a marker byte: ("ab", "c") != ("a", "bc").
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn KeyParts + '_ {}
+
+impl Hash for EntryKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self as &dyn KeyParts).hash(state);
+    }
+}
+
+impl PartialEq for EntryKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for EntryKey {}
+
+impl<'a> Borrow<dyn KeyParts + 'a> for EntryKey {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        self
+    }
+}
+
+/// The borrowed form of (`source`, `key`) the map is searched with.
+fn lookup_key<'a>(pair: &'a (&'a str, &'a str)) -> &'a (dyn KeyParts + 'a) {
+    pair
 }
 
 /// The memory tier. Every method takes `&self` and may be called from many threads at once.
@@ -119,7 +200,7 @@ impl MemoryCache {
         key: &str,
         context: &SourceCacheContext,
     ) -> Option<Arc<T>> {
-        let found = self.lookup(&entry_key(source, key), context);
+        let found = self.lookup(lookup_key(&(source, key)), context);
         let value = found.and_then(|value| value.downcast::<T>().ok());
         let counter = if value.is_some() {
             &self.hits
@@ -132,21 +213,20 @@ impl MemoryCache {
 
     fn lookup(
         &self,
-        key: &str,
+        key: &dyn KeyParts,
         context: &SourceCacheContext,
     ) -> Option<Arc<dyn Any + Send + Sync>> {
         let mut inner = self.inner.lock();
         let entry = inner.lru.get(key)?;
-        if entry.stored.elapsed() >= entry.ttl && !context.offline {
+        let held = entry.stored.elapsed();
+        if held >= entry.ttl && !context.offline {
             if let Some(entry) = inner.lru.pop(key) {
                 inner.bytes -= entry.bytes;
             }
             self.expirations.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        let age = SystemTime::now()
-            .duration_since(entry.origin)
-            .unwrap_or(Duration::ZERO);
+        let age = entry.age_when_stored.saturating_add(held);
         context.accepts_age(age).then(|| Arc::clone(&entry.value))
     }
 
@@ -181,15 +261,17 @@ impl MemoryCache {
             bytes,
             stored: Instant::now(),
             ttl,
-            origin,
+            age_when_stored: SystemTime::now()
+                .duration_since(origin)
+                .unwrap_or(Duration::ZERO),
         };
         let mut inner = self.inner.lock();
         inner.bytes += bytes;
-        if let Some((old_key, old)) = inner.lru.push(entry_key(source, key), entry) {
+        if let Some((old_key, old)) = inner.lru.push(EntryKey::new(source, key), entry) {
             inner.bytes -= old.bytes;
             // `push` hands back the replaced entry of the same key, or the one the entry cap
             // pushed out.
-            if old_key != entry_key(source, key) {
+            if old_key.parts() != (source, key) {
                 self.evictions.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -205,7 +287,7 @@ impl MemoryCache {
     /// Drops the entry for (`source`, `key`); true when there was one.
     pub fn remove(&self, source: &str, key: &str) -> bool {
         let mut inner = self.inner.lock();
-        match inner.lru.pop(&entry_key(source, key)) {
+        match inner.lru.pop(lookup_key(&(source, key))) {
             Some(entry) => {
                 inner.bytes -= entry.bytes;
                 true
@@ -236,15 +318,6 @@ impl MemoryCache {
             bytes,
         }
     }
-}
-
-/// One string per (source, key): a newline cannot occur in a URL or a key.
-fn entry_key(source: &str, key: &str) -> String {
-    let mut joined = String::with_capacity(source.len() + key.len() + 1);
-    joined.push_str(source);
-    joined.push('\n');
-    joined.push_str(key);
-    joined
 }
 
 #[cfg(test)]
@@ -279,6 +352,18 @@ mod tests {
             (stats.hits, stats.misses, stats.entries, stats.bytes),
             (1, 2, 1, 2)
         );
+    }
+
+    #[test]
+    fn a_source_and_key_never_run_into_each_other() {
+        let memory = cache(10, 1000);
+        memory.insert("ab", "c", Arc::new(1u8), 1, SystemTime::now());
+        memory.insert("a", "bc", Arc::new(2u8), 1, SystemTime::now());
+        assert_eq!(*memory.get::<u8>("ab", "c", &context()).unwrap(), 1);
+        assert_eq!(*memory.get::<u8>("a", "bc", &context()).unwrap(), 2);
+        assert!(memory.get::<u8>("abc", "", &context()).is_none());
+        assert!(memory.remove("a", "bc"));
+        assert_eq!(memory.stats().entries, 1);
     }
 
     #[test]

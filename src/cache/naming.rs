@@ -85,7 +85,27 @@ fn is_invalid_in_file_name(c: char) -> bool {
 
 /// `list_<id>_index`: a registration index.
 pub fn registration_index_key(id: &str) -> String {
-    format!("list_{}_index", id.to_lowercase())
+    around_lower_id("list_", id, "_index")
+}
+
+/// `prefix`, `id` lower-cased, `suffix`, in one allocation of the right size (these names are
+/// built on every call, cached or not).
+pub(crate) fn around_lower_id(prefix: &str, id: &str, suffix: &str) -> String {
+    let mut name = String::with_capacity(prefix.len() + id.len() + suffix.len());
+    name.push_str(prefix);
+    push_lower_id(&mut name, id);
+    name.push_str(suffix);
+    name
+}
+
+/// Appends `id` lower-cased as `str::to_lowercase` does, without a string of its own when the
+/// id is ASCII (as almost every id is).
+pub(crate) fn push_lower_id(name: &mut String, id: &str) {
+    if id.is_ascii() {
+        name.extend(id.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        name.push_str(&id.to_lowercase());
+    }
 }
 
 /// `list_<id>_range_<lower>-<upper>`: a remote registration page, bounds as the index gives
@@ -101,7 +121,7 @@ pub fn registration_page_key(id: &str, lower: &str, upper: &str) -> String {
 
 /// `list_<id>`: a flat container version list.
 pub fn flat_container_index_key(id: &str) -> String {
-    format!("list_{}", id.to_lowercase())
+    around_lower_id("list_", id, "")
 }
 
 /// `nupkg_<id>.<version>`: a package; the version is normalized but keeps its case.

@@ -1,6 +1,7 @@
 //! [`Client`] operations without a context: each runs under [`Client::default_context`].
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{Client, Found, SourceResult};
 use crate::Result;
@@ -43,7 +44,7 @@ impl Client {
         &self,
         id: &str,
         options: &MetadataOptions,
-    ) -> Result<Found<Vec<PackageMetadata>>> {
+    ) -> Result<Found<Vec<Arc<PackageMetadata>>>> {
         self.get_metadata_with(self.default_context(), id, options)
     }
 
@@ -52,7 +53,7 @@ impl Client {
         &self,
         id: &str,
         version: &NuGetVersion,
-    ) -> Result<Found<PackageMetadata>> {
+    ) -> Result<Found<Arc<PackageMetadata>>> {
         self.get_version_metadata_with(self.default_context(), id, version)
     }
 

@@ -44,7 +44,9 @@ use first_found::{Seek, first_found};
 use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
 use crate::observability::trace::Timer;
-use crate::observability::{HealthChecker, HealthOptions, HealthReport, Observability};
+use crate::observability::{
+    HealthChecker, HealthOptions, HealthReport, Observability, SourceProbe,
+};
 use crate::protocol::{
     DownloadInfo, MetadataOptions, PackageMetadata, Provider, SearchQuery, SearchResults,
 };
@@ -256,20 +258,25 @@ impl Client {
         }
     }
 
-    /// The health of every source (a GET of its service index under a short deadline, reused
-    /// for a few seconds; a source whose host's circuit breaker is open is unhealthy) and of
-    /// the cache; see [`crate::observability::health`].
+    /// The health of every source (a GET of its service index through the source's own HTTP
+    /// client, one try under a short deadline, reused for a few seconds; a source one of whose
+    /// hosts has an open circuit breaker is unhealthy) and of the cache; see
+    /// [`crate::observability::health`].
     pub fn health(&self) -> HealthReport {
         let checker = self
             .health
-            .get_or_init(|| HealthChecker::new(self.http.options(), self.health_options));
-        let sources: Vec<(&str, &str)> = self
+            .get_or_init(|| HealthChecker::new(self.health_options));
+        let sources: Vec<SourceProbe<'_>> = self
             .repositories
             .sources()
             .iter()
-            .map(|s| (s.name(), s.source_url()))
+            .map(|s| SourceProbe {
+                name: s.name(),
+                url: s.source_url(),
+                http: s.http(),
+            })
             .collect();
-        checker.check_with_breakers(&sources, &self.cache, self.http.breakers())
+        checker.check(&sources, &self.cache)
     }
 
     /// Empties the memory tier and, when `disk` is true, every entry of the disk tier (NuGet's
@@ -370,7 +377,7 @@ impl Client {
         context: &SourceCacheContext,
         id: &str,
         options: &MetadataOptions,
-    ) -> Result<Found<Vec<PackageMetadata>>> {
+    ) -> Result<Found<Vec<Arc<PackageMetadata>>>> {
         check_id(id)?;
         let seek = self.seek(id, Vec::is_empty);
         let (source, value) = first_found(self.repositories.sources(), seek, |s| {
@@ -387,7 +394,7 @@ impl Client {
         context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
-    ) -> Result<Found<PackageMetadata>> {
+    ) -> Result<Found<Arc<PackageMetadata>>> {
         self.first_with_version("metadata", context, id, version, |provider| {
             provider.get_version_metadata(context, id, version)
         })
@@ -440,13 +447,8 @@ impl Client {
         let observability = self.http.observability();
         let timer = Timer::start(observability, name);
         let result = source.call(operation);
-        let attributes = || {
-            vec![
-                ("source", source.name().to_string()),
-                ("what", what.to_string()),
-            ]
-        };
-        timer.finish(observability, context.trace(), attributes, result)
+        let attributes = [("source", source.name()), ("what", what)];
+        timer.finish(observability, context.trace(), &attributes, result)
     }
 
     /// Asks the sources in order for one version of `id` until one has it, as span `name`.

@@ -42,6 +42,9 @@ pub struct HttpClient {
     guards: Option<Arc<Guards>>,
     /// The limiter of the source this view serves ([`HttpClient::for_source`]).
     source: Option<Arc<SourceLimiter>>,
+    /// Whether failed requests are retried (by the retry policy, when there is one); false in
+    /// a health-probe view ([`HttpClient::for_probe`]).
+    retries: bool,
 }
 
 /// Header values (which may hold API keys) never show; their names do.
@@ -144,6 +147,7 @@ impl HttpClient {
             options,
             observability: Observability::default(),
             source: None,
+            retries: true,
         })
     }
 
@@ -172,7 +176,38 @@ impl HttpClient {
             guards: self.guards.clone(),
             source,
             observability: self.observability.clone(),
+            retries: self.retries,
         })
+    }
+
+    /// A view of this client for a health probe: the same connections, identity, headers,
+    /// credentials rule, metrics, source limiter and circuit breakers, under `timeout` for the
+    /// connection and for the whole request, and one try only (a probe says how the source is
+    /// now; retries with their backoff would outlast its deadline).
+    pub fn for_probe(&self, timeout: Duration) -> HttpClient {
+        let options = HttpOptions {
+            connect_timeout: self.options.connect_timeout.min(timeout),
+            request_timeout: self.options.request_timeout.min(timeout),
+            ..self.options.clone()
+        };
+        HttpClient {
+            agent: self.agent.clone(),
+            options,
+            guards: self.guards.clone(),
+            source: self.source.clone(),
+            observability: self.observability.clone(),
+            retries: false,
+        }
+    }
+
+    /// The hosts (`host:port`) requests of the source `source` (its URL without credentials,
+    /// as in [`RequestScope::source`]) went to, in the order first seen; recorded only while
+    /// circuit breakers are on, since they are what the hosts are needed for.
+    pub fn hosts_of_source(&self, source: &str) -> Vec<String> {
+        self.guards
+            .as_ref()
+            .map(|g| g.hosts_of_source(source))
+            .unwrap_or_default()
     }
 
     /// True when the options give the source `name` limits of its own (so that it needs a
@@ -208,7 +243,7 @@ impl HttpClient {
     /// whether a failed attempt left nothing behind that another would corrupt.
     fn guarded(
         &self,
-        url: &str,
+        request: Request<'_>,
         attempt: impl FnMut() -> Result<u64>,
         can_retry: impl Fn() -> bool,
     ) -> Result<u64> {
@@ -217,13 +252,17 @@ impl HttpClient {
                 let mut attempt = attempt;
                 attempt()
             }
-            Some(guards) => guards.run(
-                self.source.as_deref(),
-                url,
-                attempt,
-                can_retry,
-                self.observability.metrics_ref(),
-            ),
+            Some(guards) => {
+                guards.note_host(request.source, request.url);
+                guards.run(
+                    self.source.as_deref(),
+                    request.url,
+                    attempt,
+                    can_retry,
+                    self.observability.metrics_ref(),
+                    self.retries,
+                )
+            }
         }
     }
 
@@ -262,7 +301,7 @@ impl HttpClient {
             out.clear();
             self.get_into(request, cap, &mut out)
         };
-        self.guarded(url, attempt, || true)?;
+        self.guarded(request, attempt, || true)?;
         Ok(out)
     }
 
@@ -308,7 +347,7 @@ impl HttpClient {
         // TODO(resumable downloads): a download that fails after handing bytes to the writer
         // is not retried, since the writer cannot be rewound.
         self.guarded(
-            url,
+            request,
             || self.get_into(request, cap, &mut counting),
             || written.get() == 0,
         )
@@ -572,12 +611,14 @@ impl HttpClient {
             // which costs more than a whole loopback GET. The copy loop enforces the overall
             // deadline on the body.
             Purpose::Document => config
+                .timeout_connect(Some(self.options.connect_timeout))
                 .timeout_recv_response(Some(times.remaining))
                 .timeout_recv_body(Some(times.remaining))
                 .build(),
             // With a `download_timeout`, ureq also ends a read that stalls past it (the copy
             // loop only sees the deadline between reads).
             Purpose::Package => config
+                .timeout_connect(Some(self.options.connect_timeout))
                 .timeout_recv_response(Some(times.remaining))
                 .timeout_recv_body(times.body_left)
                 .timeout_per_read(Some(self.options.download_read_timeout.min(LONGEST_WAIT)))

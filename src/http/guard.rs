@@ -21,6 +21,8 @@ pub(crate) struct Guards {
     retry: Option<RetryPolicy>,
     breakers: Option<HostBreakers>,
     limiters: Mutex<HashMap<String, Arc<SourceLimiter>>>,
+    /// The hosts each source's requests went to (with breakers on only), for health checks.
+    source_hosts: Mutex<HashMap<String, Vec<String>>>,
     clock: SharedClock,
 }
 
@@ -37,6 +39,7 @@ impl Guards {
                 .circuit_breaker
                 .map(|b| HostBreakers::new(b, clock.clone())),
             limiters: Mutex::new(HashMap::new()),
+            source_hosts: Mutex::new(HashMap::new()),
             options: options.clone(),
             clock,
         }))
@@ -65,8 +68,37 @@ impl Guards {
         self.breakers.as_ref()
     }
 
+    /// Remembers that the source `source` sends to the host of `url`, when breakers are on
+    /// (a health check then reads every breaker the source depends on).
+    pub(crate) fn note_host(&self, source: &str, url: &str) {
+        if self.breakers.is_none() || source.is_empty() {
+            return;
+        }
+        let Some(host) = host_key(url) else {
+            return;
+        };
+        let mut hosts = self.source_hosts.lock();
+        match hosts.get_mut(source) {
+            Some(known) if known.contains(&host) => {}
+            Some(known) => known.push(host),
+            None => {
+                hosts.insert(source.to_string(), vec![host]);
+            }
+        }
+    }
+
+    /// The hosts [`Guards::note_host`] saw for `source`, in the order first seen.
+    pub(crate) fn hosts_of_source(&self, source: &str) -> Vec<String> {
+        self.source_hosts
+            .lock()
+            .get(source)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Runs one request under the guards; see the module docs for the order. What they do
-    /// goes to `metrics` when there are any.
+    /// goes to `metrics` when there are any. Without `retries`, one try is made whatever the
+    /// retry policy says.
     pub(crate) fn run<T>(
         &self,
         source: Option<&SourceLimiter>,
@@ -74,6 +106,7 @@ impl Guards {
         mut attempt: impl FnMut() -> Result<T>,
         can_retry: impl Fn() -> bool,
         metrics: Option<&Metrics>,
+        retries: bool,
     ) -> Result<T> {
         let _slot = source
             .map(|limiter| acquire(limiter, metrics).map_err(|e| e.with_url(url)))
@@ -97,7 +130,7 @@ impl Guards {
                 metrics.retry(&host, err);
             }
         };
-        let result = match &self.retry {
+        let result = match self.retry.as_ref().filter(|_| retries) {
             Some(policy) => policy.run(self.clock.clock(), url, attempt, can_retry, on_retry),
             None => attempt(),
         };

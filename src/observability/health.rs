@@ -1,21 +1,24 @@
 //! [`HealthChecker`]: is each source answering, is the cache within its cap; overall the worst.
 //!
 //! A source is checked with one GET of its service index under a short deadline (default 5 s),
-//! sent by an HTTP client of the checker's own (so that a check neither waits behind nor counts
-//! as the client's traffic). Each result is kept for a while (default 10 s), so that a health
-//! endpoint polled often does not load the feeds.
+//! sent through the source's own [`HttpClient`] ([`HttpClient::for_probe`]): the same TLS,
+//! identity, headers, credentials, source limiter, circuit breakers and metrics as its calls,
+//! but one try (retries would outlast the deadline). Each result is kept for a while (default
+//! 10 s), so that a health endpoint polled often does not load the feeds.
 //!
 //! ```text
 //! source   healthy: 2xx within half the deadline; degraded: 2xx but slower;
-//!          unhealthy: any failure (status, network, timeout), or the client's circuit
-//!          breaker for the host of its service index is open (half-open: at least degraded)
+//!          unhealthy: any failure (status, network, timeout, a breaker refusing the probe),
+//!          or the client's circuit breaker for any host the source uses is open
+//!          (half-open: at least degraded)
 //! cache    healthy; degraded when the disk tier holds more than its byte cap
 //! overall  the worst of them
 //! ```
 //!
-//! The breaker is read live on every check (a reused probe result still meets the breaker's
-//! state now). Only the service index's host is looked at: a source whose packages or
-//! registrations live on another host is not marked by that host's breaker.
+//! The hosts a source uses are its service index's and every host its requests went to (a
+//! flat container or registrations on a CDN host, say: [`HttpClient::hosts_of_source`]). Their
+//! breakers are read live on every check, so a reused probe result still meets the breakers'
+//! state now. A probe refused by an open breaker is not kept: the next check probes again.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,10 +26,11 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde::Serialize;
 
+use crate::ErrorKind;
 use crate::cache::Cache;
 use crate::error::strip_credentials;
-use crate::http::{HttpClient, HttpOptions};
-use crate::resilience::{BreakerState, HostBreakers, host_key};
+use crate::http::{HttpClient, RequestScope};
+use crate::resilience::{BreakerState, BreakerStats, HostBreakers, host_key};
 
 /// How healthy something is; ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -75,8 +79,8 @@ pub struct SourceHealth {
     pub error: Option<String>,
     /// Whether this result was reused from an earlier check.
     pub cached: bool,
-    /// The state of the client's circuit breaker for the source's host (`closed`, `open`,
-    /// `half-open`), when breakers are on and a request went there.
+    /// The worst state of the client's circuit breakers for the hosts the source uses
+    /// (`closed`, `open`, `half-open`), when breakers are on and a request went there.
     pub breaker: Option<&'static str>,
 }
 
@@ -112,10 +116,20 @@ impl HealthReport {
     }
 }
 
+/// One source to check.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceProbe<'a> {
+    /// The source's name.
+    pub name: &'a str,
+    /// Its service index URL as configured (credentials included).
+    pub url: &'a str,
+    /// The HTTP client its requests go through (the client's, or its per-source view).
+    pub http: &'a HttpClient,
+}
+
 /// Checks sources and a cache, remembering source results for [`HealthOptions::cache_for`].
 pub struct HealthChecker {
     options: HealthOptions,
-    http: Option<HttpClient>,
     results: Mutex<HashMap<String, (SourceHealth, Instant)>>,
 }
 
@@ -128,49 +142,28 @@ impl std::fmt::Debug for HealthChecker {
 }
 
 impl HealthChecker {
-    /// A checker sending what a client with `http` sends, under the checker's deadline.
-    pub fn new(http: &HttpOptions, options: HealthOptions) -> HealthChecker {
-        let http = HttpOptions {
-            connect_timeout: http.connect_timeout.min(options.timeout),
-            request_timeout: options.timeout,
-            ..http.clone()
-        };
+    /// A checker with `options`.
+    pub fn new(options: HealthOptions) -> HealthChecker {
         HealthChecker {
             options,
-            // The client's own options were accepted already, so this cannot fail in practice;
-            // if it does, every source reports the reason.
-            http: HttpClient::new(http).ok(),
             results: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The health of `sources` (name, URL as configured) and of `cache`.
-    pub fn check(&self, sources: &[(&str, &str)], cache: &Cache) -> HealthReport {
-        self.check_with_breakers(sources, cache, None)
-    }
-
-    /// [`HealthChecker::check`], with an open breaker of `breakers` (the client's) making the
-    /// source of its host unhealthy.
-    pub fn check_with_breakers(
-        &self,
-        sources: &[(&str, &str)],
-        cache: &Cache,
-        breakers: Option<&HostBreakers>,
-    ) -> HealthReport {
+    /// The health of `sources`, each probed through its own HTTP client, and of `cache`.
+    pub fn check(&self, sources: &[SourceProbe<'_>], cache: &Cache) -> HealthReport {
         let sources: Vec<SourceHealth> = std::thread::scope(|scope| {
             let checks: Vec<_> = sources
                 .iter()
-                .map(|&(name, url)| {
-                    scope.spawn(move || with_breaker(self.source(name, url), url, breakers))
-                })
+                .map(|&probe| scope.spawn(move || with_breakers(self.source(probe), probe)))
                 .collect();
             checks
                 .into_iter()
                 .zip(sources)
-                .map(|(check, &(name, url))| {
+                .map(|(check, probe)| {
                     check
                         .join()
-                        .unwrap_or_else(|_| failed(name, url, "the check panicked"))
+                        .unwrap_or_else(|_| failed(probe.name, probe.url, "the check panicked"))
                 })
                 .collect()
         });
@@ -188,8 +181,8 @@ impl HealthChecker {
         }
     }
 
-    fn source(&self, name: &str, url: &str) -> SourceHealth {
-        let key = format!("{name}\n{url}");
+    fn source(&self, probe: SourceProbe<'_>) -> SourceHealth {
+        let key = format!("{}\n{}", probe.name, probe.url);
         if let Some((health, at)) = self.results.lock().get(&key)
             && at.elapsed() < self.options.cache_for
         {
@@ -198,46 +191,55 @@ impl HealthChecker {
                 ..health.clone()
             };
         }
-        let health = self.probe(name, url);
-        self.results
-            .lock()
-            .insert(key, (health.clone(), Instant::now()));
+        let (health, refused) = self.probe(probe);
+        if !refused {
+            self.results
+                .lock()
+                .insert(key, (health.clone(), Instant::now()));
+        }
         health
     }
 
-    fn probe(&self, name: &str, url: &str) -> SourceHealth {
-        let Some(http) = &self.http else {
-            return failed(name, url, "the HTTP options cannot be used");
+    /// The probe's result, and whether an open breaker refused it (nothing was sent).
+    fn probe(&self, probe: SourceProbe<'_>) -> (SourceHealth, bool) {
+        let SourceProbe { name, url, http } = probe;
+        let http = http.for_probe(self.options.timeout);
+        let source = strip_credentials(url.trim());
+        let scope = RequestScope {
+            source: &source,
+            ..RequestScope::default()
         };
         let started = Instant::now();
-        let result = http.get_bytes(url);
+        let result = http.get_bytes_scoped(url, scope);
         let elapsed = started.elapsed();
+        let refused = matches!(&result, Err(err) if err.kind() == ErrorKind::CircuitOpen);
         let (status, http_status, error) = match result {
             Ok(_) if elapsed <= self.options.timeout / 2 => (HealthStatus::Healthy, None, None),
             Ok(_) => (HealthStatus::Degraded, None, None),
             Err(err) => (HealthStatus::Unhealthy, err.status(), Some(err.to_string())),
         };
         log::debug!(target: "rnuget::health", "source {name}: {status:?} in {} ms", elapsed.as_millis());
-        SourceHealth {
+        let health = SourceHealth {
             name: name.to_string(),
-            url: strip_credentials(url),
+            url: source,
             status,
             latency_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             http_status,
             error,
             cached: false,
             breaker: None,
-        }
+        };
+        (health, refused)
     }
 }
 
-/// `health` met with the state of the breaker for `url`'s host, if there is one.
-fn with_breaker(
-    mut health: SourceHealth,
-    url: &str,
-    breakers: Option<&HostBreakers>,
-) -> SourceHealth {
-    let Some(stats) = breakers.and_then(|b| b.stats(&host_key(url)?)) else {
+/// `health` met with the worst state of the breakers of the hosts `probe`'s source uses: its
+/// service index's and every host its requests went to.
+fn with_breakers(mut health: SourceHealth, probe: SourceProbe<'_>) -> SourceHealth {
+    let Some(breakers) = probe.http.breakers() else {
+        return health;
+    };
+    let Some((host, stats)) = worst_breaker(breakers, probe) else {
         return health;
     };
     health.breaker = Some(stats.state.as_str());
@@ -251,13 +253,47 @@ fn with_breaker(
     }
     if health.error.is_none() {
         health.error = Some(format!(
-            "circuit breaker for {} is {} after {} consecutive failures",
-            host_key(url).unwrap_or_default(),
+            "circuit breaker for {host} is {} after {} consecutive failures",
             stats.state.as_str(),
             stats.consecutive_failures
         ));
     }
     health
+}
+
+/// The host whose breaker is worst (open, then half-open, then closed; the first such host in
+/// the order the source used them), among those that have a breaker.
+fn worst_breaker(
+    breakers: &HostBreakers,
+    probe: SourceProbe<'_>,
+) -> Option<(String, BreakerStats)> {
+    let mut hosts: Vec<String> = host_key(probe.url).into_iter().collect();
+    for host in probe
+        .http
+        .hosts_of_source(&strip_credentials(probe.url.trim()))
+    {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    let rank = |state: BreakerState| match state {
+        BreakerState::Closed => 0,
+        BreakerState::HalfOpen => 1,
+        BreakerState::Open => 2,
+    };
+    let mut worst: Option<(String, BreakerStats)> = None;
+    for host in hosts {
+        let Some(stats) = breakers.stats(&host) else {
+            continue;
+        };
+        if worst
+            .as_ref()
+            .is_none_or(|(_, w)| rank(stats.state) > rank(w.state))
+        {
+            worst = Some((host, stats));
+        }
+    }
+    worst
 }
 
 fn failed(name: &str, url: &str, why: &str) -> SourceHealth {
@@ -310,16 +346,22 @@ mod tests {
             timeout: Duration::from_secs(2),
             cache_for: Duration::from_secs(60),
         };
-        let checker = HealthChecker::new(&HttpOptions::default(), options);
+        let checker = HealthChecker::new(options);
+        let http = HttpClient::new(crate::http::HttpOptions::default()).unwrap();
         // Port 9 (discard) on loopback: nothing listens, the connection is refused.
         let url = "http://u:secret@127.0.0.1:9/index.json";
-        let report = checker.check(&[("down", url)], &Cache::disabled());
+        let probes = [SourceProbe {
+            name: "down",
+            url,
+            http: &http,
+        }];
+        let report = checker.check(&probes, &Cache::disabled());
         assert_eq!(report.status, HealthStatus::Unhealthy);
         let source = &report.sources[0];
         assert_eq!(source.url, "http://127.0.0.1:9/index.json");
         assert!(!source.cached);
         assert!(!report.to_json().contains("secret"), "{}", report.to_json());
-        let again = checker.check(&[("down", url)], &Cache::disabled());
+        let again = checker.check(&probes, &Cache::disabled());
         assert!(again.sources[0].cached);
         assert_eq!(again.cache.status, HealthStatus::Healthy);
     }

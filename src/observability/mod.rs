@@ -6,6 +6,7 @@
 //! metrics.rs  Metrics: the Prometheus registry rnuget updates, text exposition
 //! health.rs   HealthChecker: sources, cache, overall status, JSON report
 //! trace.rs    TraceContext (traceparent, tracestate), Span and the SpanHook they go to
+//! otel.rs     OpenTelemetryHook: spans to an OpenTelemetry tracer (cargo feature `opentelemetry`)
 //! ```
 //!
 //! One [`Observability`] (cheap to clone) is shared by a client's HTTP layer, cache and
@@ -14,6 +15,8 @@
 pub mod health;
 pub mod logging;
 pub mod metrics;
+#[cfg(feature = "opentelemetry")]
+pub mod otel;
 pub mod trace;
 
 use std::fmt;
@@ -21,9 +24,12 @@ use std::sync::Arc;
 
 pub use health::{
     CacheHealth, HealthChecker, HealthOptions, HealthReport, HealthStatus, SourceHealth,
+    SourceProbe,
 };
 pub use metrics::Metrics;
-pub use trace::{Outcome, Span, SpanHook, TraceContext};
+#[cfg(feature = "opentelemetry")]
+pub use otel::OpenTelemetryHook;
+pub use trace::{Outcome, Span, SpanHook, SpanId, SpanRecord, TraceContext};
 
 /// What a client reports to: its metrics and its span hook, both optional.
 #[derive(Clone, Default)]

@@ -7,9 +7,10 @@
 //! Operations (service index, metadata, versions, search, download, cache lookup) report a
 //! [`Span`] to the client's hook, parented by the caller's span.
 //!
-//! TODO(opentelemetry): an optional cargo feature bridging [`SpanHook`] to the `opentelemetry`
-//! API crate is not built yet.
+//! With the cargo feature `opentelemetry`, [`super::otel::OpenTelemetryHook`] turns these spans
+//! into OpenTelemetry spans.
 
+use std::fmt;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -116,39 +117,67 @@ impl TraceContext {
     }
 }
 
-/// A fresh span id: 16 lowercase hex digits, never all zero, different on every call.
-///
-/// A per-process counter, offset by a seed drawn once from the clock and the process id, goes
-/// through the SplitMix64 finaliser (a bijection, so ids do not repeat within a process and
-/// look random across processes). It is called for every request of a traced call and every
-/// span, so it stays cheap: no hash of the clock per call, one allocation.
+/// A span id: 8 bytes, shown as 16 lowercase hex digits, never all zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpanId(u64);
+
+impl SpanId {
+    /// A fresh id, different on every call.
+    ///
+    /// A per-process counter, offset by a seed drawn once from the clock and the process id,
+    /// goes through the SplitMix64 finaliser (a bijection, so ids do not repeat within a
+    /// process and look random across processes). It is called for every request of a traced
+    /// call and every span, so it stays cheap: no hash of the clock per call, no allocation.
+    pub fn fresh() -> SpanId {
+        static SEED: OnceLock<u64> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let seed = *SEED.get_or_init(|| {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let mut hasher = Sha256::new();
+            hasher.update(nanos.to_le_bytes());
+            hasher.update(std::process::id().to_le_bytes());
+            let digest = hasher.finalize();
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&digest[..8]);
+            u64::from_le_bytes(bytes)
+        });
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        match splitmix64(seed.wrapping_add(count)) {
+            0 => SpanId(1),
+            id => SpanId(id),
+        }
+    }
+
+    /// The id as a number (its 8 bytes, big-endian, are the W3C span id).
+    pub fn to_u64(self) -> u64 {
+        self.0
+    }
+
+    /// The 16 hex digits, without allocating.
+    pub fn to_hex(self) -> [u8; 16] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 16];
+        for (i, digit) in out.iter_mut().enumerate() {
+            *digit = HEX[((self.0 >> ((15 - i) * 4)) & 0xf) as usize];
+        }
+        out
+    }
+}
+
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.to_hex();
+        // Hex digits are ASCII.
+        f.write_str(std::str::from_utf8(&hex).unwrap_or_default())
+    }
+}
+
+/// A fresh span id as 16 lowercase hex digits ([`SpanId::fresh`]).
 pub fn new_span_id() -> String {
-    static SEED: OnceLock<u64> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = *SEED.get_or_init(|| {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let mut hasher = Sha256::new();
-        hasher.update(nanos.to_le_bytes());
-        hasher.update(std::process::id().to_le_bytes());
-        let digest = hasher.finalize();
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&digest[..8]);
-        u64::from_le_bytes(bytes)
-    });
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut id = splitmix64(seed.wrapping_add(count));
-    if id == 0 {
-        id = 1;
-    }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(16);
-    for shift in (0..16).rev() {
-        out.push(char::from(HEX[((id >> (shift * 4)) & 0xf) as usize]));
-    }
-    out
+    SpanId::fresh().to_string()
 }
 
 /// The SplitMix64 output function: a bijection of `u64` that mixes every bit.
@@ -190,34 +219,100 @@ impl Outcome {
     }
 }
 
-/// One finished operation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Span {
+/// One finished operation, as the [`SpanHook`] sees it: borrowed for the length of the call,
+/// so that reporting it allocates nothing ([`Span::to_record`] keeps a copy).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span<'a> {
     /// `service_index`, `metadata`, `versions`, `search`, `autocomplete`, `download` or
     /// `cache_lookup`.
     pub name: &'static str,
-    /// This span's id (16 hex digits).
-    pub span_id: String,
-    /// The caller's trace id, when the call carried a trace context.
-    pub trace_id: Option<String>,
-    /// The caller's span id, when the call carried a trace context.
-    pub parent_id: Option<String>,
+    /// This span's id.
+    pub span_id: SpanId,
+    /// The caller's trace context (its trace id, its span id as this span's parent, its flags
+    /// and `tracestate`), when the call carried one.
+    pub trace: Option<&'a TraceContext>,
     /// How long it took.
     pub duration: Duration,
-    /// What it was about (`source`, `id`, `version`, `key`, `tier`, ...), no credentials.
-    pub attributes: Vec<(&'static str, String)>,
+    /// What it was about (`source`, `id`, `version`, `key`, `hit`, ...), no credentials.
+    pub attributes: &'a [(&'static str, &'a str)],
     /// How it ended.
     pub outcome: Outcome,
+}
+
+impl Span<'_> {
+    /// The caller's trace id, when the call carried a trace context.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.trace.map(TraceContext::trace_id)
+    }
+
+    /// The caller's span id (this span's parent), when the call carried a trace context.
+    pub fn parent_id(&self) -> Option<&str> {
+        self.trace.map(TraceContext::parent_id)
+    }
+
+    /// The value of attribute `key`, if the span has it.
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+    }
+
+    /// An owned copy, for a hook that keeps spans.
+    pub fn to_record(&self) -> SpanRecord {
+        SpanRecord {
+            name: self.name,
+            span_id: self.span_id.to_string(),
+            trace_id: self.trace_id().map(str::to_string),
+            parent_id: self.parent_id().map(str::to_string),
+            duration: self.duration,
+            attributes: self
+                .attributes
+                .iter()
+                .map(|(k, v)| (*k, (*v).to_string()))
+                .collect(),
+            outcome: self.outcome,
+        }
+    }
+}
+
+/// An owned copy of a [`Span`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanRecord {
+    /// [`Span::name`].
+    pub name: &'static str,
+    /// [`Span::span_id`], as 16 hex digits.
+    pub span_id: String,
+    /// [`Span::trace_id`].
+    pub trace_id: Option<String>,
+    /// [`Span::parent_id`].
+    pub parent_id: Option<String>,
+    /// [`Span::duration`].
+    pub duration: Duration,
+    /// [`Span::attributes`].
+    pub attributes: Vec<(&'static str, String)>,
+    /// [`Span::outcome`].
+    pub outcome: Outcome,
+}
+
+impl SpanRecord {
+    /// The value of attribute `key`, if the span has it.
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Receives finished spans. Called on the thread that ran the operation; keep it quick.
 pub trait SpanHook: Send + Sync {
     /// One operation finished.
-    fn on_span(&self, span: &Span);
+    fn on_span(&self, span: &Span<'_>);
 }
 
-impl<F: Fn(&Span) + Send + Sync> SpanHook for F {
-    fn on_span(&self, span: &Span) {
+impl<F: Fn(&Span<'_>) + Send + Sync> SpanHook for F {
+    fn on_span(&self, span: &Span<'_>) {
         self(span)
     }
 }
@@ -238,23 +333,22 @@ impl Timer {
         }
     }
 
-    /// Reports the span with `attributes` (built only when there is a hook) and the outcome of
-    /// `result`, then hands `result` back.
+    /// Reports the span with `attributes` and the outcome of `result` (when there is a hook),
+    /// then hands `result` back.
     pub fn finish<T>(
         self,
         observability: &Observability,
         trace: Option<&TraceContext>,
-        attributes: impl FnOnce() -> Vec<(&'static str, String)>,
+        attributes: &[(&'static str, &str)],
         result: Result<T>,
     ) -> Result<T> {
         if let (Some(started), Some(hook)) = (self.started, observability.span_hook()) {
             hook.on_span(&Span {
                 name: self.name,
-                span_id: new_span_id(),
-                trace_id: trace.map(|t| t.trace_id().to_string()),
-                parent_id: trace.map(|t| t.parent_id().to_string()),
+                span_id: SpanId::fresh(),
+                trace,
                 duration: started.elapsed(),
-                attributes: attributes(),
+                attributes,
                 outcome: Outcome::of(&result),
             });
         }

@@ -13,6 +13,7 @@ pub use model::{
 
 use std::fmt::Debug;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::Result;
 use crate::cache::SourceCacheContext;
@@ -42,20 +43,24 @@ pub trait Provider: Send + Sync + Debug {
     fn list_versions(&self, context: &SourceCacheContext, id: &str) -> Result<Vec<NuGetVersion>>;
 
     /// Metadata of every version of `id` that passes `options`, sorted by version ascending.
+    ///
+    /// The items are shared with the provider's cache (an `Arc` each), so that a warm call
+    /// costs a reference count per version, not a copy of every string.
     fn get_metadata(
         &self,
         context: &SourceCacheContext,
         id: &str,
         options: &MetadataOptions,
-    ) -> Result<Vec<PackageMetadata>>;
+    ) -> Result<Vec<Arc<PackageMetadata>>>;
 
     /// Metadata of one version (listed or not); `NotFound` when the feed does not have it.
+    /// Shared with the provider's cache, as for [`Provider::get_metadata`].
     fn get_version_metadata(
         &self,
         context: &SourceCacheContext,
         id: &str,
         version: &NuGetVersion,
-    ) -> Result<PackageMetadata>;
+    ) -> Result<Arc<PackageMetadata>>;
 
     /// A search query.
     fn search(&self, context: &SourceCacheContext, query: &SearchQuery) -> Result<SearchResults>;

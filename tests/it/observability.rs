@@ -2,6 +2,11 @@
 //! and an API key header) and a source that always fails, then the log lines, the metrics text,
 //! the spans, the health report and the `traceparent` headers the feed received.
 
+mod cache_hits;
+mod health;
+#[cfg(feature = "opentelemetry")]
+mod otel;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +17,9 @@ use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::DemoFeed;
 use rnuget::demo::server::{LoopbackServer, Response};
 use rnuget::http::{HttpOptions, RetryPolicy};
-use rnuget::observability::{HealthStatus, Metrics, Observability, Outcome, Span, TraceContext};
+use rnuget::observability::{
+    HealthStatus, Metrics, Observability, Outcome, Span, SpanRecord, TraceContext,
+};
 use rnuget::protocol::{MetadataOptions, SearchQuery};
 use rnuget::resilience::{BreakerOptions, RateLimit, ResilienceOptions, SourceLimits};
 use rnuget::version::NuGetVersion;
@@ -36,7 +43,7 @@ struct Run {
     feed: DemoFeed,
     failing: LoopbackServer,
     client: Client,
-    spans: Arc<Mutex<Vec<Span>>>,
+    spans: Arc<Mutex<Vec<SpanRecord>>>,
     _dir: Dir,
 }
 
@@ -56,8 +63,9 @@ fn run(name: &str) -> Run {
     let failing = LoopbackServer::start(|_| Response::new(500, "down")).unwrap();
     let spans = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&spans);
-    let observability = Observability::with_metrics()
-        .spans(Arc::new(move |span: &Span| sink.lock().push(span.clone())));
+    let observability = Observability::with_metrics().spans(Arc::new(move |span: &Span| {
+        sink.lock().push(span.to_record())
+    }));
     // Retries, breakers and a limit on the demo source, so that the down source's 500s are
     // retried until its host's breaker opens.
     let resilience = ResilienceOptions {
@@ -321,26 +329,35 @@ fn every_request_of_a_traced_call_carries_the_callers_trace_with_a_fresh_span() 
 #[test]
 fn health_reports_each_source_the_cache_and_the_worst_overall() {
     let run = run("health");
+    let down_requests = run.failing.request_count();
     let report = run.client.health();
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(json["status"], "unhealthy", "{json}");
     assert_eq!(json["sources"][0]["name"], "demo");
     assert_eq!(json["sources"][0]["status"], "healthy", "{json}");
     assert_eq!(json["sources"][0]["url"], run.feed.index_url());
+    // The run opened the client's breaker for the down host (the demo host's is closed), so
+    // the probe, sent through the client's own HTTP client, was refused and sent nothing.
     assert_eq!(json["sources"][1]["status"], "unhealthy");
-    assert_eq!(json["sources"][1]["http_status"], 500);
-    // The run opened the client's breaker for the down host; the demo host's is closed.
+    assert_eq!(json["sources"][1]["http_status"], serde_json::Value::Null);
     assert_eq!(json["sources"][0]["breaker"], "closed", "{json}");
     assert_eq!(json["sources"][1]["breaker"], "open", "{json}");
+    let down_error = json["sources"][1]["error"].as_str().unwrap();
+    assert!(down_error.contains("circuit breaker for"), "{json}");
+    assert_eq!(run.failing.request_count(), down_requests);
     assert_eq!(json["cache"]["status"], "healthy");
     assert!(json["cache"]["disk_bytes"].as_u64().unwrap() > 0, "{json}");
     assert_eq!(json["cache"]["disk_max_bytes"], 1u64 << 30);
     assert!(!report.to_json().contains(PASSWORD));
-    // A second check within the reuse time sends nothing.
+    // A second check within the reuse time sends nothing: the demo result is reused; the down
+    // one, refused by its breaker, is not kept, and is refused again.
     let before = run.feed.server().request_count();
     let again = run.client.health();
-    assert!(again.sources.iter().all(|s| s.cached));
+    assert!(again.sources[0].cached);
+    assert!(!again.sources[1].cached);
+    assert_eq!(again.sources[1].status, HealthStatus::Unhealthy);
     assert_eq!(run.feed.server().request_count(), before);
+    assert_eq!(run.failing.request_count(), down_requests);
 }
 
 #[test]
@@ -446,9 +463,12 @@ fn an_open_breaker_makes_its_source_unhealthy_even_when_the_feed_answers_again()
     for _ in 0..2 {
         assert!(client.list_versions("Demo.Core").is_err());
     }
-    // The feed answers again, but the client's breaker for its host stays open.
+    // The feed answers again, but the client's breaker for its host stays open: the probe,
+    // which goes through the client's HTTP client, is refused and sends nothing.
     failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let sent = feed.request_count();
     let report = client.health();
+    assert_eq!(feed.request_count(), sent);
     let source = &report.sources[0];
     assert_eq!(source.breaker, Some("open"), "{report:?}");
     assert_eq!(
@@ -465,10 +485,13 @@ fn an_open_breaker_makes_its_source_unhealthy_even_when_the_feed_answers_again()
         error.contains(&format!("circuit breaker for {host} is open")),
         "{error}"
     );
-    // Closed again, the same (reused) probe result reads healthy: the breaker is read live.
+    // A refused probe is not kept: closed again, the next check probes and reads healthy, and
+    // that result is the one reused.
     client.reset_breakers();
     let report = client.health();
-    assert!(report.sources[0].cached, "{report:?}");
+    assert!(!report.sources[0].cached, "{report:?}");
+    assert_eq!(feed.request_count(), sent + 1);
     assert_eq!(report.sources[0].breaker, Some("closed"));
     assert_eq!(report.status, HealthStatus::Healthy, "{report:?}");
+    assert!(client.health().sources[0].cached);
 }

@@ -348,7 +348,7 @@ fn check_registration_page(corpus: &Path, row: &CaptureRow) -> Check {
     want.sort();
     expect(
         "versions",
-        got.into_iter().map(|m| m.version).collect::<Vec<_>>(),
+        got.iter().map(|m| m.version.clone()).collect::<Vec<_>>(),
         want,
     )?;
     expect(

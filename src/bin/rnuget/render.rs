@@ -1,6 +1,7 @@
 //! Text output for people (`--json` output is the library's own serialization).
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use rnuget::client::{Found, SourceResult};
 use rnuget::protocol::{DownloadInfo, PackageMetadata, SearchResults};
@@ -49,7 +50,7 @@ pub fn versions(out: &mut dyn Write, id: &str, versions: &[NuGetVersion]) -> io:
 }
 
 /// Every field of one version's metadata that has a value.
-pub fn metadata(out: &mut dyn Write, found: &Found<PackageMetadata>) -> io::Result<()> {
+pub fn metadata(out: &mut dyn Write, found: &Found<Arc<PackageMetadata>>) -> io::Result<()> {
     let m = &found.value;
     let version = m.version.to_normalized_string();
     writeln!(out, "{} {version} (from source {})", m.id, found.source)?;
@@ -122,7 +123,7 @@ fn dependencies(out: &mut dyn Write, m: &PackageMetadata) -> io::Result<()> {
 pub fn metadata_list(
     out: &mut dyn Write,
     id: &str,
-    found: &Found<Vec<PackageMetadata>>,
+    found: &Found<Vec<Arc<PackageMetadata>>>,
 ) -> io::Result<()> {
     let id = found.value.first().map_or(id, |m| m.id.as_str());
     let counted = count(found.value.len() as u64, "version", "versions");

@@ -50,7 +50,7 @@ impl V3Provider {
         &self,
         id: &str,
         options: &MetadataOptions,
-    ) -> Result<Vec<PackageMetadata>> {
+    ) -> Result<Vec<Arc<PackageMetadata>>> {
         Provider::get_metadata(self, self.default_context(), id, options)
     }
 
@@ -59,7 +59,7 @@ impl V3Provider {
         &self,
         id: &str,
         version: &NuGetVersion,
-    ) -> Result<PackageMetadata> {
+    ) -> Result<Arc<PackageMetadata>> {
         Provider::get_version_metadata(self, self.default_context(), id, version)
     }
 

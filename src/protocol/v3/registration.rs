@@ -26,11 +26,14 @@ pub const PAGE_FETCH_THREADS: usize = 4;
 
 /// `{base}/{id-lower}/index.json`, as NuGet.Client builds it.
 pub fn index_url(base: &str, id: &str) -> String {
-    format!(
-        "{}/{}/index.json",
-        base.trim_end_matches('/'),
-        id.to_lowercase()
-    )
+    const INDEX: &str = "/index.json";
+    let base = base.trim_end_matches('/');
+    let mut url = String::with_capacity(base.len() + 1 + id.len() + INDEX.len());
+    url.push_str(base);
+    url.push('/');
+    naming::push_lower_id(&mut url, id);
+    url.push_str(INDEX);
+    url
 }
 
 /// `{base}/{id-lower}/{version-lower}.json` with the normalized version.
@@ -60,7 +63,7 @@ pub type LoadIndex<'a> = dyn Fn(&str) -> Result<Arc<RegistrationIndex>> + 'a;
 pub type LoadPage<'a> = dyn Fn(&str, &str) -> Result<Arc<RegistrationPage>> + Sync + 'a;
 
 /// The wanted metadata of a remote page (none when it answered 404).
-type PageResult = Result<Vec<PackageMetadata>>;
+type PageResult = Result<Vec<Arc<PackageMetadata>>>;
 
 /// A registration index, decoded once (and then cached): its pages in feed order, inline
 /// pages with their leaves already turned into metadata.
@@ -97,7 +100,8 @@ pub struct RegistrationPage {
 struct Leaf {
     version: NuGetVersion,
     listed: bool,
-    metadata: Result<PackageMetadata>,
+    /// Shared with every answer that includes it: a cached page hands out reference counts.
+    metadata: Result<Arc<PackageMetadata>>,
 }
 
 #[derive(Deserialize)]
@@ -207,7 +211,7 @@ pub fn read(
     id: &str,
     wanted: Wanted<'_>,
     limits: Limits,
-) -> Result<Vec<PackageMetadata>> {
+) -> Result<Vec<Arc<PackageMetadata>>> {
     let index = match load_index(url) {
         Ok(index) => index,
         Err(err) if err.is_not_found() => return Ok(Vec::new()),
@@ -379,7 +383,9 @@ fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Registration
         };
         let listed = entry.is_listed();
         let context = EntryContext { id, url: page_url };
-        let metadata = entry.into_metadata(version.clone(), leaf.package_content, context);
+        let metadata = entry
+            .into_metadata(version.clone(), leaf.package_content, context)
+            .map(Arc::new);
         decoded.push(Leaf {
             version,
             listed,
@@ -396,7 +402,7 @@ fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Registration
 fn select(
     page: &RegistrationPage,
     wanted: Wanted<'_>,
-    results: &mut Vec<PackageMetadata>,
+    results: &mut Vec<Arc<PackageMetadata>>,
 ) -> Result<()> {
     for leaf in &page.leaves {
         let keep = match wanted {
@@ -407,7 +413,10 @@ fn select(
             Wanted::Exact(exact) => leaf.version == *exact,
         };
         if keep {
-            results.push(leaf.metadata.clone()?);
+            match &leaf.metadata {
+                Ok(metadata) => results.push(Arc::clone(metadata)),
+                Err(err) => return Err(err.clone()),
+            }
         }
     }
     Ok(())

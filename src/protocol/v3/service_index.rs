@@ -131,32 +131,11 @@ impl ServiceIndex {
     /// URLs of the best entries for the first of `ordered_types` the feed offers a suitable
     /// entry for; empty when none.
     pub fn urls(&self, ordered_types: &[&str]) -> Vec<&str> {
-        // Parsed once: this runs on every call that looks a resource up.
-        static CLIENT: std::sync::OnceLock<Option<NuGetVersion>> = std::sync::OnceLock::new();
-        let client = CLIENT.get_or_init(|| NuGetVersion::parse(CLIENT_VERSION).ok());
         for wanted in ordered_types {
-            let mut candidates: Vec<(Option<&NuGetVersion>, &str)> = Vec::new();
-            for resource in self.resources.iter().filter(|r| r.has_type(wanted)) {
-                if !resource.versioned {
-                    candidates.push((None, &resource.url));
-                }
-                for minimum in &resource.client_versions {
-                    candidates.push((Some(minimum), &resource.url));
-                }
-            }
-            let suitable = |v: &Option<&NuGetVersion>| match (v, client) {
-                (Some(min), Some(client)) => *min <= client,
-                _ => true,
-            };
-            let best = candidates
-                .iter()
-                .filter(|(v, _)| suitable(v))
-                .map(|(v, _)| *v)
-                .max();
-            if let Some(best) = best {
+            if let Some(best) = self.best_client_version(wanted) {
                 let mut urls: Vec<&str> = Vec::new();
-                for (_, url) in candidates.iter().filter(|(v, _)| *v == best) {
-                    if !urls.contains(url) {
+                for (_, url) in self.candidates(wanted).filter(|(v, _)| *v == best) {
+                    if !urls.contains(&url) {
                         urls.push(url);
                     }
                 }
@@ -166,9 +145,50 @@ impl ServiceIndex {
         Vec::new()
     }
 
-    /// The first URL for `ordered_types`, if any.
+    /// The first URL for `ordered_types`, if any (the first of [`ServiceIndex::urls`], found
+    /// without allocating: every metadata call looks its resource up).
     pub fn url(&self, ordered_types: &[&str]) -> Option<&str> {
-        self.urls(ordered_types).into_iter().next()
+        ordered_types.iter().find_map(|wanted| {
+            let best = self.best_client_version(wanted)?;
+            self.candidates(wanted)
+                .find(|(v, _)| *v == best)
+                .map(|(_, url)| url)
+        })
+    }
+
+    /// The highest minimum client version among the entries of type `wanted` this client
+    /// satisfies (`Some(None)`: an entry without one is the best); `None` when none suits.
+    fn best_client_version(&self, wanted: &str) -> Option<Option<&NuGetVersion>> {
+        // Parsed once: this runs on every call that looks a resource up.
+        static CLIENT: std::sync::OnceLock<Option<NuGetVersion>> = std::sync::OnceLock::new();
+        let client = CLIENT.get_or_init(|| NuGetVersion::parse(CLIENT_VERSION).ok());
+        let suitable = |v: &Option<&NuGetVersion>| match (v, client) {
+            (Some(min), Some(client)) => *min <= client,
+            _ => true,
+        };
+        self.candidates(wanted)
+            .map(|(v, _)| v)
+            .filter(suitable)
+            .max()
+    }
+
+    /// Each (minimum client version, URL) the entries of type `wanted` offer, in document
+    /// order: `None` for an entry without `clientVersion`.
+    fn candidates<'a, 'w>(
+        &'a self,
+        wanted: &'w str,
+    ) -> impl Iterator<Item = (Option<&'a NuGetVersion>, &'a str)> + use<'a, 'w> {
+        self.resources
+            .iter()
+            .filter(move |r| r.has_type(wanted))
+            .flat_map(|resource| {
+                let unversioned = (!resource.versioned).then_some((None, resource.url.as_str()));
+                let versioned = resource
+                    .client_versions
+                    .iter()
+                    .map(|minimum| (Some(minimum), resource.url.as_str()));
+                unversioned.into_iter().chain(versioned)
+            })
     }
 }
 

@@ -20,7 +20,7 @@ fn v(text: &str) -> NuGetVersion {
     NuGetVersion::parse(text).unwrap()
 }
 
-fn versions(items: &[rnuget::protocol::PackageMetadata]) -> Vec<String> {
+fn versions(items: &[std::sync::Arc<rnuget::protocol::PackageMetadata>]) -> Vec<String> {
     items
         .iter()
         .map(|m| m.version.to_normalized_string())

@@ -1,0 +1,167 @@
+//! Health probes go through each source's own HTTP client (identity, credentials, limiter,
+//! breakers, metrics; one try under the check's deadline), and a source is as healthy as the
+//! breakers of every host it uses.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rnuget::client::{Client, ClientOptions};
+use rnuget::demo::server::{LoopbackServer, Response};
+use rnuget::http::{HttpOptions, RetryPolicy};
+use rnuget::observability::{HealthOptions, HealthStatus, Observability};
+use rnuget::resilience::{BreakerOptions, RateLimit, ResilienceOptions, SourceLimits};
+
+const EMPTY_INDEX: &str = r#"{"version":"3.0.0","resources":[]}"#;
+
+fn host(server: &LoopbackServer) -> String {
+    server.base_url().trim_start_matches("http://").to_string()
+}
+
+fn breakers(threshold: u32) -> ResilienceOptions {
+    ResilienceOptions {
+        circuit_breaker: Some(BreakerOptions {
+            failure_threshold: threshold,
+            ..BreakerOptions::default()
+        }),
+        ..ResilienceOptions::default()
+    }
+}
+
+#[test]
+fn an_open_breaker_of_a_resource_host_makes_the_source_unhealthy() {
+    // The service index answers on one host; the flat container and registrations live on
+    // another (a CDN, say), which fails.
+    let cdn_down = Arc::new(AtomicBool::new(true));
+    let down = Arc::clone(&cdn_down);
+    let cdn = LoopbackServer::start(move |_| match down.load(Ordering::SeqCst) {
+        true => Response::new(503, "down"),
+        false => Response::json(r#"{"versions":["1.0.0"]}"#),
+    })
+    .unwrap();
+    let index = format!(
+        r#"{{"version":"3.0.0","resources":[
+            {{"@id":"{0}/flat/","@type":"PackageBaseAddress/3.0.0"}},
+            {{"@id":"{0}/reg/","@type":"RegistrationsBaseUrl/3.6.0"}}]}}"#,
+        cdn.base_url()
+    );
+    let origin = LoopbackServer::start(move |_| Response::json(index.clone())).unwrap();
+    let http = HttpOptions {
+        resilience: breakers(2),
+        ..HttpOptions::default()
+    };
+    let url = format!("{}/v3/index.json", origin.base_url());
+    let client = Client::new(ClientOptions::new().named_source("cdn", &url).http(http)).unwrap();
+    for _ in 0..2 {
+        assert!(client.list_versions("Demo.Core").is_err());
+    }
+    let report = client.health();
+    let source = &report.sources[0];
+    // The probe of the service index went through and answered; the CDN's breaker is open.
+    assert_eq!(source.http_status, None, "{report:?}");
+    assert_eq!(source.status, HealthStatus::Unhealthy, "{report:?}");
+    assert_eq!(source.breaker, Some("open"), "{report:?}");
+    let error = source.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains(&format!("circuit breaker for {} is open", host(&cdn))),
+        "{error}"
+    );
+    assert_eq!(report.status, HealthStatus::Unhealthy);
+    let origin_breaker = client.breaker_stats(&url).unwrap();
+    assert_eq!(origin_breaker.state.as_str(), "closed");
+
+    // With the CDN's breaker closed, the same (reused) probe result reads healthy.
+    cdn_down.store(false, Ordering::SeqCst);
+    client.reset_breakers();
+    let report = client.health();
+    assert!(report.sources[0].cached);
+    assert_eq!(report.sources[0].breaker, Some("closed"));
+    assert_eq!(report.status, HealthStatus::Healthy, "{report:?}");
+}
+
+#[test]
+fn the_probe_is_sent_like_the_sources_own_requests_in_one_try() {
+    let feed = LoopbackServer::start(|_| Response::json(EMPTY_INDEX)).unwrap();
+    let failing = LoopbackServer::start(|_| Response::new(500, "down")).unwrap();
+    let resilience = ResilienceOptions {
+        retry: Some(RetryPolicy {
+            max_attempts: 3,
+            zero_delays: true,
+            ..RetryPolicy::default()
+        }),
+        per_source: vec![(
+            "feed".into(),
+            SourceLimits {
+                rate: Some(RateLimit::per_second(1000)),
+                ..SourceLimits::default()
+            },
+        )],
+        ..breakers(5)
+    };
+    let http = HttpOptions {
+        user_agent: "health-test/1.0".into(),
+        extra_headers: vec![("X-Health-Test".into(), "yes".into())],
+        resilience,
+        ..HttpOptions::default()
+    };
+    let with_password = feed.base_url().replace("http://", "http://alice:pw@");
+    let options = ClientOptions::new()
+        .named_source("feed", &format!("{with_password}/v3/index.json"))
+        .named_source("failing", &format!("{}/v3/index.json", failing.base_url()))
+        .http(http)
+        .observability(Observability::with_metrics());
+    let client = Client::new(options).unwrap();
+    let report = client.health();
+    assert_eq!(
+        report.sources[0].status,
+        HealthStatus::Healthy,
+        "{report:?}"
+    );
+    let probe = &feed.requests()[0];
+    assert_eq!(probe.header("User-Agent"), Some("health-test/1.0"));
+    assert_eq!(probe.header("X-Health-Test"), Some("yes"));
+    assert_eq!(
+        probe.header("X-NuGet-Session-Id"),
+        Some(client.session_id())
+    );
+    // alice:pw, as the source's own requests send it.
+    assert_eq!(probe.header("Authorization"), Some("Basic YWxpY2U6cHc="));
+    // One try, though the client retries its own calls three times.
+    assert_eq!(report.sources[1].http_status, Some(500), "{report:?}");
+    assert_eq!(failing.request_count(), 1);
+    // Counted as the source's traffic, and it waited for the source's limiter.
+    let text = client.metrics_text().unwrap();
+    let requests = format!(
+        "rnuget_http_requests_total{{method=\"GET\",source=\"{}/v3/index.json\",status=\"200\"}} 1",
+        feed.base_url()
+    );
+    assert!(text.contains(&requests), "{text}");
+    assert!(
+        text.contains("rnuget_rate_limit_wait_seconds_count{source=\"feed\"} 1"),
+        "{text}"
+    );
+    assert!(!text.contains("alice") && !text.contains(":pw"), "{text}");
+}
+
+#[test]
+fn a_probe_slower_than_the_checks_deadline_is_unhealthy() {
+    // The body trickles in over about three seconds; the check's deadline is 300 ms (the
+    // client's own request deadline stays 100 s).
+    let slow = LoopbackServer::start(|_| {
+        Response::json(EMPTY_INDEX).trickled(1, Duration::from_millis(100))
+    })
+    .unwrap();
+    let options = ClientOptions {
+        health: HealthOptions {
+            timeout: Duration::from_millis(300),
+            ..HealthOptions::default()
+        },
+        ..ClientOptions::new().named_source("slow", &format!("{}/v3/index.json", slow.base_url()))
+    };
+    let client = Client::new(options).unwrap();
+    let report = client.health();
+    let source = &report.sources[0];
+    assert_eq!(source.status, HealthStatus::Unhealthy, "{report:?}");
+    let error = source.error.as_deref().unwrap_or_default();
+    assert!(error.contains("timed out"), "{error}");
+}

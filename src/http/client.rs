@@ -611,14 +611,14 @@ impl HttpClient {
             // which costs more than a whole loopback GET. The copy loop enforces the overall
             // deadline on the body.
             Purpose::Document => config
-                .timeout_connect(Some(self.options.connect_timeout))
+                .timeout_connect(Some(self.options.connect_timeout.min(LONGEST_WAIT)))
                 .timeout_recv_response(Some(times.remaining))
                 .timeout_recv_body(Some(times.remaining))
                 .build(),
             // With a `download_timeout`, ureq also ends a read that stalls past it (the copy
             // loop only sees the deadline between reads).
             Purpose::Package => config
-                .timeout_connect(Some(self.options.connect_timeout))
+                .timeout_connect(Some(self.options.connect_timeout.min(LONGEST_WAIT)))
                 .timeout_recv_response(Some(times.remaining))
                 .timeout_recv_body(times.body_left)
                 .timeout_per_read(Some(self.options.download_read_timeout.min(LONGEST_WAIT)))

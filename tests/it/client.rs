@@ -687,11 +687,18 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs the binary with an HTTP cache of its own (`NUGET_HTTP_CACHE_PATH`, removed
+/// afterwards): a run never reads or fills the user's NuGet cache.
 fn rnuget(args: &[&str]) -> (i32, String, String) {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let cache = temp_dir(&format!("http-cache-{run}"));
     let output = Command::new(env!("CARGO_BIN_EXE_rnuget"))
         .args(args)
+        .env("NUGET_HTTP_CACHE_PATH", &cache)
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&cache);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -380,6 +380,30 @@ fn proxy(
 }
 
 #[test]
+fn a_failing_version_list_says_what_was_asked_once() {
+    let demo = DemoFeed::start().unwrap();
+    let server = proxy(
+        &demo,
+        |request| {
+            let flat = request.path().contains("/flatcontainer/");
+            flat.then(|| Response::new(500, "boom"))
+        },
+        |text, _| text,
+    );
+    let client = Client::for_sources(&[format!("{}/v3/index.json", server.base_url())]).unwrap();
+    let err = client.list_versions("Demo.Core").unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::HttpStatus, Some(500))
+    );
+    assert_eq!(
+        err.to_string().matches("versions of Demo.Core").count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
 fn a_package_that_is_not_the_one_asked_for_is_refused_and_not_kept() {
     let demo = DemoFeed::start().unwrap();
     let wrong = demo.package_bytes("Demo.Core", "1.0.0").unwrap().unwrap();

@@ -441,10 +441,8 @@ impl Provider for V3Provider {
         }) {
             Ok(versions) => Ok(Arc::unwrap_or_clone(versions)),
             Err(err) if err.is_not_found() => Ok(Vec::new()),
-            Err(err) if matches!(err.kind(), ErrorKind::Protocol | ErrorKind::NotCached) => {
-                Err(self.named(err))
-            }
-            Err(err) => Err(self.named(err.context(format!("versions of {id}")))),
+            // The client says "versions of {id}" for every kind of failure.
+            Err(err) => Err(self.named(err)),
         }
     }
 

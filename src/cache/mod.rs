@@ -10,10 +10,12 @@
 //! disk.rs     DiskCache: NuGet's files, freshness by mtime, atomic writes, byte cap
 //! naming.rs   NuGet's folder and file names and cache root
 //! tiered.rs   Cache: memory -> disk -> network
+//! flight.rs   single flight: concurrent misses of one entry share one fetch
 //! ```
 
 mod context;
 mod disk;
+mod flight;
 mod memory;
 pub mod naming;
 mod options;

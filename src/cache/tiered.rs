@@ -7,12 +7,19 @@
 //!   disk     (unless no_cache)  file younger than max_age, decodes       -> value, kept in memory
 //!            a file that does not decode is removed (warning) and fetched again
 //!   offline                      -> NotCached "offline and not cached: URL"
+//!   in flight (unless no_cache)  another call is fetching it       -> wait, share its answer
 //!   network  fetch, decode (a response that does not decode is never stored), store both tiers
 //! ```
 //!
 //! Offline, any cached entry is served however old (and `no_cache` is ignored: there is nothing
 //! else to serve). Packages follow the same order with [`Cache::package`], so that they can be
 //! streamed from the disk file rather than held in memory.
+//!
+//! Concurrent misses of one entry in one process send one request (`flight.rs`): the others
+//! wait for it (ten minutes at most) and share its answer; a failure reaches the calls that
+//! waited for it and is not kept; a panicking fetch lets a waiter fetch. A call under
+//! `no_cache` neither waits for nor joins a fetch already in the air, since that fetch may have
+//! left before the call began: it fetches on its own, as NuGet.Client's does.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +30,7 @@ use serde::Serialize;
 
 use super::context::SourceCacheContext;
 use super::disk::{DiskCache, DiskStats};
+use super::flight::{Flights, Join, Ticket};
 use super::memory::{MemoryCache, MemoryStats};
 use super::options::CacheOptions;
 use crate::error::strip_credentials;
@@ -103,6 +111,7 @@ pub struct Cache {
     default_max_age: Duration,
     offline: bool,
     observability: Observability,
+    flights: Flights,
 }
 
 impl Cache {
@@ -125,6 +134,7 @@ impl Cache {
             default_max_age: options.default_max_age,
             offline: options.offline,
             observability: Observability::default(),
+            flights: Flights::default(),
         })
     }
 
@@ -136,6 +146,7 @@ impl Cache {
             default_max_age: super::context::DEFAULT_MAX_AGE,
             offline: false,
             observability: Observability::default(),
+            flights: Flights::default(),
         }
     }
 
@@ -188,7 +199,8 @@ impl Cache {
     }
 
     /// The decoded document for `entry`: from memory, disk or `fetch`, as the module docs say.
-    /// `decode` also validates: what it rejects is never stored or served.
+    /// `decode` also validates: what it rejects is never stored or served. `fetch` must not
+    /// read `entry` through this cache (it would wait for itself).
     pub fn get<T: Send + Sync + 'static>(
         &self,
         context: &SourceCacheContext,
@@ -196,6 +208,7 @@ impl Cache {
         fetch: impl FnOnce() -> Result<Vec<u8>>,
         decode: impl Fn(&[u8]) -> Result<T>,
     ) -> Result<Arc<T>> {
+        let ticket = self.flights.ticket();
         let timer = Timer::start(&self.observability, "cache_lookup");
         let found = self.cached(context, entry, &decode);
         self.report_lookup(timer, context, entry, found.is_some());
@@ -205,8 +218,45 @@ impl Cache {
         if context.offline {
             return Err(not_cached(entry.url));
         }
-        // TODO(single-flight): concurrent misses of one key each fetch it (NuGet serializes them
-        // with a lock file per entry); the last rename wins and every answer is whole.
+        match self.join::<Arc<T>>(context, entry, ticket) {
+            Join::Shared(answer) => answer,
+            Join::Alone => self.fetch_and_store(entry, fetch, &decode),
+            Join::Lead(leader) => {
+                let again = leader
+                    .stale()
+                    .then(|| self.cached(context, entry, &decode))
+                    .flatten();
+                let answer = match again {
+                    Some(value) => Ok(value),
+                    None => self.fetch_and_store(entry, fetch, &decode),
+                };
+                leader.land(&answer);
+                answer
+            }
+        }
+    }
+
+    /// Whether a call that missed leads the flight of `entry`, waits for it, or goes alone
+    /// (`no_cache`).
+    fn join<T: Clone + 'static>(
+        &self,
+        context: &SourceCacheContext,
+        entry: Entry<'_>,
+        ticket: Ticket,
+    ) -> Join<'_, T> {
+        if context.no_cache {
+            return Join::Alone;
+        }
+        self.flights.join(entry.source, entry.key, ticket)
+    }
+
+    /// Fetches and decodes `entry`, then stores it (when `entry.store`).
+    fn fetch_and_store<T: Send + Sync + 'static>(
+        &self,
+        entry: Entry<'_>,
+        fetch: impl FnOnce() -> Result<Vec<u8>>,
+        decode: &impl Fn(&[u8]) -> Result<T>,
+    ) -> Result<Arc<T>> {
         debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
         let bytes = fetch()?;
         let value = Arc::new(decode(&bytes)?);
@@ -340,6 +390,7 @@ impl Cache {
         fetch: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<u64>,
         validate: &dyn Fn(&Path) -> Result<()>,
     ) -> Result<CachedPackage> {
+        let ticket = self.flights.ticket();
         let timer = Timer::start(&self.observability, "cache_lookup");
         let found = self.cached_package(context, entry, validate);
         self.report_lookup(timer, context, entry, found.is_some());
@@ -352,10 +403,28 @@ impl Cache {
         let Some(disk) = self.disk.as_ref().filter(|_| entry.store) else {
             return Ok(CachedPackage::Network);
         };
-        debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
-        let (path, _) = disk.write_with(entry.source, entry.key, fetch, validate)?;
-        self.count_disk_bytes();
-        Ok(CachedPackage::File(path))
+        let mut store = || -> Result<CachedPackage> {
+            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
+            let (path, _) = disk.write_with(entry.source, entry.key, fetch, validate)?;
+            self.count_disk_bytes();
+            Ok(CachedPackage::File(path))
+        };
+        match self.join::<CachedPackage>(context, entry, ticket) {
+            Join::Shared(answer) => answer,
+            Join::Alone => store(),
+            Join::Lead(leader) => {
+                let again = leader
+                    .stale()
+                    .then(|| self.cached_package(context, entry, validate))
+                    .flatten();
+                let answer = match again {
+                    Some(found) => Ok(found),
+                    None => store(),
+                };
+                leader.land(&answer);
+                answer
+            }
+        }
     }
 
     fn cached_package(

@@ -22,7 +22,9 @@ use super::url::{self, Credentials, Origin};
 use crate::observability::Observability;
 use crate::observability::metrics::RequestRecord;
 use crate::observability::trace::TraceContext;
-use crate::resilience::{BreakerStats, HostBreakers, LimiterStats, SourceLimiter, host_key};
+use crate::resilience::{
+    BreakerStats, HostBreakers, LONGEST_WAIT, LimiterStats, SourceLimiter, deadline_after, host_key,
+};
 use crate::{Error, ErrorKind, Result};
 
 /// Largest redirect body read (and thrown away) so that its connection can be reused.
@@ -137,7 +139,7 @@ impl HttpClient {
             .max_redirects(0)
             .user_agent(options.user_agent.as_str())
             .accept_encoding("gzip, deflate")
-            .timeout_connect(Some(options.connect_timeout))
+            .timeout_connect(Some(options.connect_timeout.min(LONGEST_WAIT)))
             .build();
         Ok(HttpClient {
             agent: ureq::Agent::new_with_config(config),
@@ -456,7 +458,7 @@ impl HttpClient {
         let mut reader = body::decoded(raw, encoding.as_deref())
             .map_err(|e| errors::from_io(e, &shown, &deadlines))?;
         let overall = self.overall(purpose);
-        let deadline = overall.map(|limit| opened.started + limit);
+        let deadline = overall.map(|limit| deadline_after(opened.started, limit));
         let result = body::copy_capped(&mut reader, writer, cap, deadline);
         let elapsed = opened.started.elapsed().as_millis();
         match result {
@@ -502,7 +504,7 @@ impl HttpClient {
         }
         let started = Instant::now();
         let limit = self.header_deadline(purpose);
-        let deadline = started + limit;
+        let deadline = deadline_after(started, limit);
         let (mut current, credentials) = url::split_credentials(url);
         let home = url::origin(&current);
         let mut redirects = 0u32;
@@ -510,18 +512,21 @@ impl HttpClient {
             let hop_started = Instant::now();
             let remaining = deadline.saturating_duration_since(hop_started);
             if remaining.is_zero() {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    errors::timed_out_after(limit, "following redirects"),
-                )
-                .with_url(&url::loggable(&current)));
+                let phase = match redirects {
+                    0 => "before sending the request",
+                    _ => "following redirects",
+                };
+                return Err(
+                    Error::new(ErrorKind::Timeout, errors::timed_out_after(limit, phase))
+                        .with_url(&url::loggable(&current)),
+                );
             }
             let authorize = credentials
                 .as_ref()
                 .filter(|_| same_origin(&home, &current));
             let body_left = self
                 .overall(purpose)
-                .map(|limit| (started + limit).saturating_duration_since(hop_started));
+                .map(|limit| deadline_after(started, limit).saturating_duration_since(hop_started));
             let times = HopTimes {
                 remaining,
                 body_left,
@@ -602,17 +607,17 @@ impl HttpClient {
             // which costs more than a whole loopback GET. The copy loop enforces the overall
             // deadline on the body.
             Purpose::Document => config
-                .timeout_connect(Some(self.options.connect_timeout))
+                .timeout_connect(Some(self.options.connect_timeout.min(LONGEST_WAIT)))
                 .timeout_recv_response(Some(times.remaining))
                 .timeout_recv_body(Some(times.remaining))
                 .build(),
             // With a `download_timeout`, ureq also ends a read that stalls past it (the copy
             // loop only sees the deadline between reads).
             Purpose::Package => config
-                .timeout_connect(Some(self.options.connect_timeout))
+                .timeout_connect(Some(self.options.connect_timeout.min(LONGEST_WAIT)))
                 .timeout_recv_response(Some(times.remaining))
                 .timeout_recv_body(times.body_left)
-                .timeout_per_read(Some(self.options.download_read_timeout))
+                .timeout_per_read(Some(self.options.download_read_timeout.min(LONGEST_WAIT)))
                 .build(),
         };
         request.call().map_err(|err| {

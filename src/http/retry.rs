@@ -89,7 +89,11 @@ impl RetryPolicy {
         }
         let factor = 2u32.saturating_pow(failures.min(31));
         let backoff = self.base_delay.saturating_mul(factor);
-        (backoff + jitter(self.jitter)).min(self.max_delay)
+        // Saturating: absurd settings (a base delay or jitter near `Duration::MAX`) must wait
+        // `max_delay`, not overflow.
+        backoff
+            .saturating_add(jitter(self.jitter))
+            .min(self.max_delay)
     }
 
     /// Runs `attempt` until it succeeds, fails in a way that does not retry, or the tries run

@@ -124,6 +124,42 @@ fn slow_servers_hit_the_deadline() {
 }
 
 #[test]
+fn deadlines_of_duration_max_mean_no_deadline() {
+    // Duration::MAX for "no limit" must not overflow an Instant, here or in ureq.
+    let server = serve("{}");
+    let options = HttpOptions {
+        connect_timeout: Duration::MAX,
+        request_timeout: Duration::MAX,
+        download_read_timeout: Duration::MAX,
+        download_timeout: Some(Duration::MAX),
+        ..HttpOptions::default()
+    };
+    let client = client_with(options);
+    assert_eq!(client.get_bytes(&server.base_url()).unwrap(), b"{}");
+    let mut out = Vec::new();
+    client.download_to(&server.base_url(), &mut out).unwrap();
+    assert_eq!(out, b"{}");
+}
+
+#[test]
+fn a_zero_deadline_says_nothing_was_sent() {
+    let server = serve("{}");
+    let options = HttpOptions {
+        request_timeout: Duration::ZERO,
+        ..HttpOptions::default()
+    };
+    let err = client_with(options)
+        .get_bytes(&server.base_url())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(
+        err.message(),
+        "timed out after 0 s before sending the request"
+    );
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
 fn bodies_over_the_cap_are_too_large() {
     let body = "x".repeat(100);
     let server = LoopbackServer::start(move |_| Response::new(200, body.clone())).unwrap();

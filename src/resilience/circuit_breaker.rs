@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::clock::SharedClock;
+use super::clock::{SharedClock, deadline_after};
 
 /// How a breaker decides. Defaults: open after 5 failures in a row, for 30 s, then 1 probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,7 +182,7 @@ impl CircuitBreaker {
         }
         let now = self.clock.now();
         if inner.state == BreakerState::Open {
-            let reopens = inner.opened_at + self.options.open_timeout;
+            let reopens = deadline_after(inner.opened_at, self.options.open_timeout);
             if now < reopens {
                 self.rejected.fetch_add(1, Ordering::Relaxed);
                 return Err(Rejected {
@@ -264,7 +264,7 @@ impl CircuitBreaker {
         let inner = self.inner.lock();
         let (state, half_opens_in) = match inner.state {
             BreakerState::Open => {
-                let reopens = inner.opened_at + self.options.open_timeout;
+                let reopens = deadline_after(inner.opened_at, self.options.open_timeout);
                 let left = reopens.saturating_duration_since(self.clock.now());
                 if left.is_zero() {
                     (BreakerState::HalfOpen, None)

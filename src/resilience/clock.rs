@@ -7,6 +7,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::Mutex;
 
+/// The longest wait rnuget hands to a timer, some 136 years: a longer one (`Duration::MAX`
+/// for "no limit") would overflow an [`Instant`], here or in ureq.
+pub(crate) const LONGEST_WAIT: Duration = Duration::from_secs(u32::MAX as u64);
+
+/// `now + wait`, with `wait` cut to [`LONGEST_WAIT`]: a wait of `Duration::MAX` means "no
+/// deadline", not a panic.
+pub(crate) fn deadline_after(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait.min(LONGEST_WAIT)).unwrap_or(now)
+}
+
 /// Where the resilience layer reads the time and how it waits.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// Monotonic now, for durations and deadlines.

@@ -23,6 +23,7 @@ pub use circuit_breaker::{
     BreakerOptions, BreakerState, BreakerStats, CircuitBreaker, Permit, Rejected,
 };
 pub use clock::{Clock, FakeClock, SharedClock, SystemClock};
+pub(crate) use clock::{LONGEST_WAIT, deadline_after};
 pub use host_breakers::{HostBreakers, host_key};
 pub use options::ResilienceOptions;
 pub use source_limiter::{LimiterStats, SourceLimiter, SourceLimits, SourcePermit};

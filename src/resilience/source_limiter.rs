@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+use super::clock::deadline_after;
 use super::token_bucket::{BucketStats, RateLimit, TokenBucket};
 use crate::{Error, ErrorKind, Result};
 
@@ -122,7 +123,7 @@ impl SourceLimiter {
     /// Waits for a token, then for a slot, up to `max_wait` in all; fails as
     /// [`ErrorKind::RateLimited`] naming the source when the deadline passes first.
     pub fn acquire(&self) -> Result<SourcePermit<'_>> {
-        let deadline = Instant::now() + self.limits.max_wait;
+        let deadline = deadline_after(Instant::now(), self.limits.max_wait);
         if let Some(bucket) = &self.bucket
             && !bucket.acquire_until(deadline)
         {

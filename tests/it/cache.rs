@@ -1,8 +1,10 @@
 //! The cache against loopback feeds that count requests: what a second call costs, freshness,
 //! the per-call context, self-healing entries and NuGet's file layout; crash safety and
-//! concurrency in `crash.rs`.
+//! concurrency in `crash.rs`, single flight in `flight.rs`, the binary's options in `cli.rs`.
 
+mod cli;
 mod crash;
+mod flight;
 mod interop;
 
 use std::path::{Path, PathBuf};
@@ -532,4 +534,64 @@ fn a_client_without_a_cache_writes_nothing_and_keeps_only_the_service_index() {
         .list_versions_with(&offline, "Demo.Core")
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotCached);
+}
+
+/// How many requests `feed` received for `path`.
+fn requests_for(feed: &DemoFeed, path: &str) -> usize {
+    feed.server()
+        .requests()
+        .iter()
+        .filter(|r| r.path() == path)
+        .count()
+}
+
+#[test]
+fn the_service_index_is_cached_as_nuget_caches_it_whatever_the_context() {
+    const INDEX: &str = "/v3/index.json";
+    const LIST: &str = "/v3/flatcontainer/demo.core/index.json";
+    let feed = DemoFeed::start().unwrap();
+    let dir = temp_dir("index-context");
+    let client = cached_client(&feed.index_url(), &dir.0);
+    client.list_versions("Demo.Core").unwrap();
+    assert_eq!(
+        (requests_for(&feed, INDEX), requests_for(&feed, LIST)),
+        (1, 1)
+    );
+
+    // In memory (40 minutes): no context drops the copy; the version list obeys each one.
+    let contexts = [
+        client.new_context().no_cache(true),
+        client.new_context().refresh_memory_cache(true),
+        client.new_context().max_age(Duration::ZERO),
+    ];
+    for context in &contexts {
+        client.list_versions_with(context, "Demo.Core").unwrap();
+    }
+    assert_eq!(requests_for(&feed, INDEX), 1);
+    assert_eq!(
+        requests_for(&feed, LIST),
+        3,
+        "refresh_memory_cache reads the disk"
+    );
+
+    // On disk, the index is read with NuGet's defaults: 20 minutes old it serves even a
+    // no_cache call of a new client (whose version list comes from the feed)...
+    age_files(&dir.0, Duration::from_secs(20 * 60));
+    let fresh = cached_client(&feed.index_url(), &dir.0);
+    let no_cache = fresh.new_context().no_cache(true).max_age(Duration::ZERO);
+    fresh.list_versions_with(&no_cache, "Demo.Core").unwrap();
+    assert_eq!(
+        (requests_for(&feed, INDEX), requests_for(&feed, LIST)),
+        (1, 4)
+    );
+
+    // ...and 31 minutes old it is fetched again even for a call that accepts a day-old list.
+    age_files(&dir.0, Duration::from_secs(31 * 60));
+    let lenient = cached_client(&feed.index_url(), &dir.0);
+    let day = lenient.new_context().max_age(Duration::from_secs(86_400));
+    lenient.list_versions_with(&day, "Demo.Core").unwrap();
+    assert_eq!(
+        (requests_for(&feed, INDEX), requests_for(&feed, LIST)),
+        (2, 4)
+    );
 }

@@ -380,6 +380,30 @@ fn proxy(
 }
 
 #[test]
+fn a_failing_version_list_says_what_was_asked_once() {
+    let demo = DemoFeed::start().unwrap();
+    let server = proxy(
+        &demo,
+        |request| {
+            let flat = request.path().contains("/flatcontainer/");
+            flat.then(|| Response::new(500, "boom"))
+        },
+        |text, _| text,
+    );
+    let client = Client::for_sources(&[format!("{}/v3/index.json", server.base_url())]).unwrap();
+    let err = client.list_versions("Demo.Core").unwrap_err();
+    assert_eq!(
+        (err.kind(), err.status()),
+        (ErrorKind::HttpStatus, Some(500))
+    );
+    assert_eq!(
+        err.to_string().matches("versions of Demo.Core").count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
 fn a_package_that_is_not_the_one_asked_for_is_refused_and_not_kept() {
     let demo = DemoFeed::start().unwrap();
     let wrong = demo.package_bytes("Demo.Core", "1.0.0").unwrap().unwrap();
@@ -687,11 +711,18 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs the binary with an HTTP cache of its own (`NUGET_HTTP_CACHE_PATH`, removed
+/// afterwards): a run never reads or fills the user's NuGet cache.
 fn rnuget(args: &[&str]) -> (i32, String, String) {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let cache = temp_dir(&format!("http-cache-{run}"));
     let output = Command::new(env!("CARGO_BIN_EXE_rnuget"))
         .args(args)
+        .env("NUGET_HTTP_CACHE_PATH", &cache)
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&cache);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -462,3 +462,60 @@ fn a_client_applies_its_sources_limits_and_reports_them() {
     assert_eq!(breaker.successes, stats.admitted);
     assert!(client.limiter_stats("other").is_none());
 }
+
+#[test]
+fn waits_near_duration_max_saturate_instead_of_panicking() {
+    // A backoff or jitter that overflows when added waits max_delay.
+    let server = FaultServer::start(vec![Fault::status(503)]);
+    let clock = FakeClock::new();
+    let http = client(ResilienceOptions {
+        retry: Some(RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::MAX,
+            jitter: Duration::MAX,
+            max_delay: Duration::from_secs(5),
+            observe_retry_after: false,
+            ..RetryPolicy::default()
+        }),
+        clock: Arc::clone(&clock).into(),
+        ..ResilienceOptions::default()
+    });
+    assert_eq!(http.get_bytes(&server.url("/x")).unwrap_err().attempts(), 2);
+    assert_eq!(secs(&clock), [5.0]);
+
+    // A breaker that never half-opens refuses and reports, without overflowing an Instant.
+    let clock = FakeClock::new();
+    let http = client(ResilienceOptions {
+        circuit_breaker: Some(BreakerOptions {
+            failure_threshold: 1,
+            open_timeout: Duration::MAX,
+            half_open_probes: 1,
+        }),
+        clock: Arc::clone(&clock).into(),
+        ..ResilienceOptions::default()
+    });
+    let url = server.url("/x");
+    assert_eq!(
+        http.get_bytes(&url).unwrap_err().kind(),
+        ErrorKind::HttpStatus
+    );
+    assert_eq!(
+        http.get_bytes(&url).unwrap_err().kind(),
+        ErrorKind::CircuitOpen
+    );
+    assert_eq!(http.breaker_stats(&url).unwrap().state, BreakerState::Open);
+
+    // A limiter that may wait forever still lets a request with a token through.
+    let ok = FaultServer::start(vec![Fault::ok(BODY)]);
+    let http = limited(SourceLimits {
+        rate: Some(RateLimit {
+            capacity: 1,
+            refill_tokens: 0,
+            refill_interval: Duration::ZERO,
+            initial_tokens: 1,
+        }),
+        max_in_flight: Some(1),
+        max_wait: Duration::MAX,
+    });
+    assert_eq!(http.get_bytes(&ok.url("/x")).unwrap(), BODY.as_bytes());
+}

@@ -4,6 +4,7 @@
 //! provider.rs        V3Provider: the Provider trait over the pieces below, through the cache
 //! defaults.rs        V3Provider calls without a context (the provider's default one)
 //! service_index.rs   resource types, versions and NuGet.Client's fallback order
+//! index_slot.rs      the service index in memory: 40 minutes, as NuGet.Client keeps it
 //! registration.rs    registration index, inline and remote pages, concurrent page fetches
 //! catalog_entry.rs   one catalogEntry -> PackageMetadata, with NuGet.Client's rules
 //! flat_container.rs  version lists and .nupkg URLs (the only lower-cased URLs)
@@ -20,6 +21,7 @@ mod catalog_entry;
 mod defaults;
 mod download;
 mod flat_container;
+mod index_slot;
 mod json;
 mod leaf;
 mod provider;
@@ -29,8 +31,9 @@ mod search;
 mod service_index;
 
 pub use download::sha512_base64;
+pub use index_slot::SERVICE_INDEX_MEMORY_TTL;
 pub use leaf::{RegistrationLeaf, RepositorySignatures, SigningCertificate};
-pub use provider::{SERVICE_INDEX_MEMORY_TTL, V3Provider};
+pub use provider::V3Provider;
 pub use registration::PAGE_FETCH_THREADS;
 pub use service_index::{
     CLIENT_VERSION, PACKAGE_BASE_ADDRESS, REGISTRATIONS_BASE_URL, REPOSITORY_SIGNATURES,

@@ -5,11 +5,9 @@ use std::fmt;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use parking_lot::Mutex;
 
 use super::download::{self, Requested};
+use super::index_slot::IndexSlot;
 use super::leaf::{self, RegistrationLeaf, RepositorySignatures};
 use super::registration::{self, Wanted};
 use super::service_index::{
@@ -28,14 +26,6 @@ use crate::protocol::{
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
 
-/// How long the service index is kept in memory: NuGet.Client's `ServiceIndexResourceV3Provider`
-/// keeps it 40 minutes.
-pub const SERVICE_INDEX_MEMORY_TTL: Duration = Duration::from_secs(40 * 60);
-
-/// How long the service index is fresh on disk: NuGet reads it under a context of its own, with
-/// the default 30 minutes, whatever the caller's context says.
-const SERVICE_INDEX_DISK_MAX_AGE: Duration = Duration::from_secs(30 * 60);
-
 /// A V3 feed, known by the URL of its service index.
 ///
 /// Creating one is cheap: nothing is fetched until the first call, which reads the service
@@ -52,7 +42,7 @@ pub struct V3Provider {
     cache: Arc<Cache>,
     /// The context of calls that give none.
     context: SourceCacheContext,
-    index: Mutex<Option<(Arc<ServiceIndex>, Instant)>>,
+    index: IndexSlot,
 }
 
 impl fmt::Debug for V3Provider {
@@ -79,7 +69,7 @@ impl V3Provider {
             http,
             cache,
             context,
-            index: Mutex::new(None),
+            index: IndexSlot::default(),
         }
     }
 
@@ -98,8 +88,12 @@ impl V3Provider {
         &self.context
     }
 
-    /// The service index under `context`: from memory for 40 minutes, then from the disk tier
-    /// (fresh for 30 minutes, as NuGet reads it) or the feed. Offline, any cached index serves.
+    /// The service index: from memory for 40 minutes, then from the disk tier (fresh for 30
+    /// minutes) or the feed, as NuGet.Client reads it, whatever `context` says about freshness
+    /// (see [`SERVICE_INDEX_MEMORY_TTL`]); `context` gives the session and the trace. Offline,
+    /// any cached index serves and a miss fails.
+    ///
+    /// [`SERVICE_INDEX_MEMORY_TTL`]: super::SERVICE_INDEX_MEMORY_TTL
     pub fn service_index_with(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {
         let observability = self.http.observability();
         let timer = Timer::start(observability, "service_index");
@@ -109,29 +103,20 @@ impl V3Provider {
     }
 
     fn load_service_index(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {
-        let mut slot = self.index.lock();
-        if let Some((index, at)) = slot.as_ref()
-            && (context.offline || at.elapsed() < SERVICE_INDEX_MEMORY_TTL)
-        {
-            return Ok(Arc::clone(index));
-        }
-        let own = SourceCacheContext::with_session_id(context.session_id())
-            .max_age(SERVICE_INDEX_DISK_MAX_AGE)
-            .offline(context.offline)
-            .with_trace_of(context);
-        let url = &self.raw_source_url;
-        let entry = Entry::new(&self.source_url, naming::SERVICE_INDEX_KEY, url).without_memory();
-        let index = self
-            .cache
-            .get(
-                &own,
-                entry,
-                || self.get(context, url),
-                |bytes| ServiceIndex::parse(bytes, &self.source_url),
-            )
-            .map_err(|e| self.named(index_failure(e, &self.source_url)))?;
-        *slot = Some((Arc::clone(&index), Instant::now()));
-        Ok(index)
+        self.index.get_or_load(context, || {
+            let own = IndexSlot::disk_context(context);
+            let url = &self.raw_source_url;
+            let key = naming::SERVICE_INDEX_KEY;
+            let entry = Entry::new(&self.source_url, key, url).without_memory();
+            self.cache
+                .get(
+                    &own,
+                    entry,
+                    || self.get(&own, url),
+                    |bytes| ServiceIndex::parse(bytes, &self.source_url),
+                )
+                .map_err(|e| self.named(index_failure(e, &self.source_url)))
+        })
     }
 
     /// The registration index URL of `id` (`{RegistrationsBaseUrl}/{id-lower}/index.json`).
@@ -456,10 +441,8 @@ impl Provider for V3Provider {
         }) {
             Ok(versions) => Ok(Arc::unwrap_or_clone(versions)),
             Err(err) if err.is_not_found() => Ok(Vec::new()),
-            Err(err) if matches!(err.kind(), ErrorKind::Protocol | ErrorKind::NotCached) => {
-                Err(self.named(err))
-            }
-            Err(err) => Err(self.named(err.context(format!("versions of {id}")))),
+            // The client says "versions of {id}" for every kind of failure.
+            Err(err) => Err(self.named(err)),
         }
     }
 

@@ -27,7 +27,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::resilience::BreakerState;
@@ -91,6 +92,9 @@ pub struct Metrics {
     cache_hits: IntCounterVec,
     cache_misses: IntCounterVec,
     cache_bytes: IntGaugeVec,
+    /// The series of each tier, looked up by label once (on first use, so that a tier that
+    /// is never used shows no series): a cache hit is on every warm call.
+    tiers: [TierSeries; 2],
     downloads: IntCounterVec,
     download_bytes: IntCounterVec,
     download_duration: HistogramVec,
@@ -99,6 +103,14 @@ pub struct Metrics {
     breaker_failures: IntCounterVec,
     limit_wait: HistogramVec,
     limit_tokens: IntGaugeVec,
+}
+
+/// One tier's cache series, made on first use.
+#[derive(Debug, Clone, Default)]
+struct TierSeries {
+    hits: OnceLock<IntCounter>,
+    misses: OnceLock<IntCounter>,
+    bytes: OnceLock<IntGauge>,
 }
 
 impl Default for Metrics {
@@ -186,6 +198,7 @@ impl Metrics {
                 "Tokens left in a source's rate-limit bucket, by source name.",
                 &["source"],
             )?,
+            tiers: Default::default(),
             registry,
         };
         let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
@@ -262,20 +275,34 @@ impl Metrics {
 
     /// Records a lookup answered by `tier`.
     pub fn cache_hit(&self, tier: Tier) {
-        self.cache_hits.with_label_values(&[tier.as_str()]).inc();
+        self.tier(tier)
+            .hits
+            .get_or_init(|| self.cache_hits.with_label_values(&[tier.as_str()]))
+            .inc();
     }
 
     /// Records a lookup `tier` could not answer.
     pub fn cache_miss(&self, tier: Tier) {
-        self.cache_misses.with_label_values(&[tier.as_str()]).inc();
+        self.tier(tier)
+            .misses
+            .get_or_init(|| self.cache_misses.with_label_values(&[tier.as_str()]))
+            .inc();
     }
 
     /// Sets the bytes `tier` holds now.
     pub fn set_cache_bytes(&self, tier: Tier, bytes: u64) {
         let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
-        self.cache_bytes
-            .with_label_values(&[tier.as_str()])
+        self.tier(tier)
+            .bytes
+            .get_or_init(|| self.cache_bytes.with_label_values(&[tier.as_str()]))
             .set(bytes);
+    }
+
+    fn tier(&self, tier: Tier) -> &TierSeries {
+        match tier {
+            Tier::Memory => &self.tiers[0],
+            Tier::Disk => &self.tiers[1],
+        }
     }
 }
 

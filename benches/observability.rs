@@ -125,7 +125,7 @@ fn warm_metadata() {
         let (calls, rounds) = match (cached, short) {
             (true, false) => (20_000, 31),
             (true, true) => (5_000, 6),
-            (false, false) => (200, 61),
+            (false, false) => (100, 151),
             (false, true) => (50, 6),
         };
         compare(cached, &setups, calls, rounds);

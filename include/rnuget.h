@@ -47,6 +47,10 @@
 // detect a library built from a different header.
 #define RNUGET_ABI_VERSION 1
 
+// `rnuget_client_autocomplete_*` flag: include packages and versions with a release label
+// (`1.0.0-beta`). Packages that need SemVer 2.0.0 are always included, as NuGet asks.
+#define RNUGET_AUTOCOMPLETE_PRERELEASE 1
+
 // `rnuget_client_options_set_cache` tier: keep decoded answers in memory (an LRU).
 #define RNUGET_CACHE_MEMORY 1
 
@@ -216,6 +220,58 @@ uint32_t rnuget_abi_version(void);
 // Lifetime: valid for as long as the library is loaded.
 // Threads: callable from any thread; it does not touch the last error.
 const char *rnuget_library_version(void);
+
+// Asks every source at once for the package ids that start with `prefix` (ignoring case; an
+// empty prefix lists every id), skipping `skip` and returning up to `take` ids per source,
+// with `flags` (`RNUGET_AUTOCOMPLETE_PRERELEASE`, or 0 for ids with a stable version). Writes
+// into `*out_json` a JSON array with one object per source, in source order, its ids in the
+// feed's order; a source that failed has `error` set (its `status` is an `rnuget_status`) and
+// no results:
+//
+//     [{"source": "https://feed.example/v3/index.json", "error": null,
+//       "results": ["Demo.Core", "Demo.Http", "Demo.Json"]},
+//      {"source": "http://127.0.0.1:9/v3/index.json", "results": [],
+//       "error": {"status": 200, "http_status": 0, "url": "http://127.0.0.1:9/v3/index.json",
+//         "message": "network error: ..."}}]
+//
+// The call fails only when every source failed; it then returns the first source's status.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for unknown flag bits, feed errors as said above.
+// Lifetime: `client` must be live during the call; `prefix` is read during the call only.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_autocomplete_ids(const struct rnuget_client *client,
+                                                  const char *prefix,
+                                                  uint32_t skip,
+                                                  uint32_t take,
+                                                  uint32_t flags,
+                                                  char **out_json);
+
+// Asks every source at once for the versions of package `id`, with `flags`
+// (`RNUGET_AUTOCOMPLETE_PRERELEASE`, or 0 for stable versions only). Writes into `*out_json` a
+// JSON array with one object per source, in source order, as `rnuget_client_autocomplete_ids`
+// does; `results` are normalized version strings in the feed's order, `[]` from a source that
+// does not know the id:
+//
+//     [{"source": "https://feed.example/v3/index.json", "error": null,
+//       "results": ["1.0.0", "1.1.0", "2.0.0-beta.1", "2.0.0"]},
+//      {"source": "http://127.0.0.1:9/v3/index.json", "results": [],
+//       "error": {"status": 200, "http_status": 0, "url": "http://127.0.0.1:9/v3/index.json",
+//         "message": "network error: ..."}}]
+//
+// The call fails only when every source failed; it then returns the first source's status.
+//
+// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
+// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for an id that is not a valid package id or unknown
+// flag bits (before any source is asked), feed errors as said above.
+// Lifetime: `client` must be live during the call; `id` is read during the call only.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_autocomplete_versions(const struct rnuget_client *client,
+                                                       const char *id,
+                                                       uint32_t flags,
+                                                       char **out_json);
 
 // Returns a pointer to the first byte of `buffer`.
 //
@@ -409,8 +465,8 @@ enum rnuget_status rnuget_client_find_best_version(const struct rnuget_client *c
 // Writes the metadata of the versions of package `id` that `flags` asks for
 // (`RNUGET_METADATA_INCLUDE_PRERELEASE`, `RNUGET_METADATA_INCLUDE_UNLISTED`, or 0 for listed
 // stable versions only), from the first source that has the id, into `*out_json`: a JSON array
-// of package metadata objects (shape at `rnuget_client_get_version_metadata`), ascending by
-// version. An id no source has gives `[]`.
+// of package metadata objects (shape at `rnuget_client_get_version_metadata`, each with the
+// same `source`), ascending by version. An id no source has gives `[]`.
 //
 // Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
 // NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
@@ -424,11 +480,14 @@ enum rnuget_status rnuget_client_get_metadata(const struct rnuget_client *client
                                               char **out_json);
 
 // Writes the metadata of one version of package `id` (listed or not), from the first source
-// that has it, into `*out_json` as a JSON object. Absent values are `null` or `[]`; `version` is
-// normalized, dependency `range`s are normalized ranges, `target_framework` a short folder
-// name, `severity` 0 (low) to 3 (critical). Example (one line in the real document):
+// that has it, into `*out_json` as a JSON object. `source` names the source that answered (for
+// a source given to `rnuget_client_new`, its URL; else the name it was added under). Absent
+// values are `null` or `[]`; `version` is normalized, dependency `range`s are normalized
+// ranges, `target_framework` a short folder name, `severity` 0 (low) to 3 (critical). Example
+// (one line in the real document):
 //
-//     {"id": "Demo.Logging", "version": "1.2.0", "title": "Demo Logging",
+//     {"source": "https://feed.example/v3/index.json",
+//      "id": "Demo.Logging", "version": "1.2.0", "title": "Demo Logging",
 //      "summary": null, "description": "Structured logging.", "authors": ["rnuget"],
 //      "owners": [], "tags": ["demo", "logging"], "license_url": null,
 //      "license_expression": "MIT", "project_url": "https://example.invalid/demo",
@@ -511,7 +570,8 @@ enum rnuget_status rnuget_client_download_to_file(const struct rnuget_client *cl
 
 // Downloads the `.nupkg` of package `id` at `version` from the first source that has it into
 // memory, checked to be a whole, valid package, and hands it over as a buffer: read it with
-// `rnuget_buffer_data` and `rnuget_buffer_len`.
+// `rnuget_buffer_data` and `rnuget_buffer_len`. `rnuget_client_download_to_buffer_with_source`
+// also says which source it came from.
 //
 // Ownership: `*out` receives a new buffer; release it with `rnuget_buffer_free`.
 // NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
@@ -523,6 +583,24 @@ enum rnuget_status rnuget_client_download_to_buffer(const struct rnuget_client *
                                                     const char *id,
                                                     const char *version,
                                                     struct rnuget_buffer **out);
+
+// `rnuget_client_download_to_buffer`, and when `out_source` is not NULL, `*out_source`
+// receives the name of the source the package came from (for a source given to
+// `rnuget_client_new`, its URL; else the name it was added under), as `source` is in
+// `rnuget_client_download_to_file`'s report.
+//
+// Ownership: `*out` receives a new buffer; release it with `rnuget_buffer_free`. A non-NULL
+// `*out_source` is a new string; release it with `rnuget_string_free`.
+// NULL: `client`, `id`, `version` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`;
+// `out_source` may be NULL. On failure `*out` and `*out_source` are NULL.
+// Errors: as `rnuget_client_download_to_buffer`.
+// Lifetime: as `rnuget_client_download_to_buffer`; the string outlives the client too.
+// Threads: callable from any thread, also at once on one client.
+enum rnuget_status rnuget_client_download_to_buffer_with_source(const struct rnuget_client *client,
+                                                                const char *id,
+                                                                const char *version,
+                                                                struct rnuget_buffer **out,
+                                                                char **out_source);
 
 // Returns the message of the last error on this thread: what failed and why, with the URL
 // (credentials removed), the HTTP status and the source where there are any, e.g.

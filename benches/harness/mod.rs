@@ -39,7 +39,7 @@ pub fn selected(name: &str) -> bool {
 }
 
 /// Nanoseconds this thread has spent on a CPU (Linux `/proc/thread-self/schedstat`).
-fn thread_cpu_ns() -> Option<u64> {
+pub fn thread_cpu_ns() -> Option<u64> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     stat.split_whitespace().next()?.parse().ok()
 }

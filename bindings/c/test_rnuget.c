@@ -547,7 +547,10 @@ static void test_versions_and_metadata(rnuget_client *client, const struct feed 
                                               RNUGET_METADATA_INCLUDE_UNLISTED,
                                           &json),
                RNUGET_OK);
+  char source_field[512];
+  snprintf(source_field, sizeof source_field, "\"source\":\"%s\"", feed->url);
   CHECK(json != NULL && strncmp(json, "[{", 2) == 0);
+  CHECK_CONTAINS(json, source_field);
   CHECK_CONTAINS(json, id_field);
   CHECK_CONTAINS(json, version_field);
   CHECK_CONTAINS(json, "\"dependency_groups\":");
@@ -563,7 +566,8 @@ static void test_versions_and_metadata(rnuget_client *client, const struct feed 
   json = NULL;
   CHECK_STATUS(rnuget_client_get_version_metadata(client, feed->id, feed->version, &json),
                RNUGET_OK);
-  CHECK(json != NULL && json[0] == '{');
+  /* The source that answered comes first. */
+  CHECK(json != NULL && strncmp(json + 1, source_field, strlen(source_field)) == 0);
   CHECK_CONTAINS(json, id_field);
   CHECK_CONTAINS(json, version_field);
   rnuget_string_free(json);
@@ -596,6 +600,89 @@ static void test_search(rnuget_client *client, const struct feed *feed) {
   CHECK_STATUS(rnuget_client_search(client, NULL, 0, 20, 0, &json), RNUGET_ERR_NULL_ARGUMENT);
 }
 
+static void test_autocomplete(rnuget_client *client, const struct feed *feed) {
+  char expected[1024];
+  char *json = NULL;
+  /* The whole id as the prefix: only that id, as the feed spells it. */
+  CHECK_STATUS(rnuget_client_autocomplete_ids(client, feed->id, 0, 20,
+                                              RNUGET_AUTOCOMPLETE_PRERELEASE, &json),
+               RNUGET_OK);
+  snprintf(expected, sizeof expected,
+           "[{\"source\":\"%s\",\"results\":[\"%s\"],\"error\":null}]", feed->url, feed->id);
+  CHECK_STR(json, expected);
+  rnuget_string_free(json);
+  /* Every id, then past the end of them. */
+  json = NULL;
+  CHECK_STATUS(rnuget_client_autocomplete_ids(client, "", 0, 100, RNUGET_AUTOCOMPLETE_PRERELEASE,
+                                              &json),
+               RNUGET_OK);
+  snprintf(expected, sizeof expected, "\"%s\"", feed->id);
+  CHECK_CONTAINS(json, expected);
+  rnuget_string_free(json);
+  json = NULL;
+  CHECK_STATUS(rnuget_client_autocomplete_ids(client, "", 1000, 100, 0, &json), RNUGET_OK);
+  CHECK_CONTAINS(json, "\"results\":[]");
+  rnuget_string_free(json);
+
+  /* Versions of the id: with prerelease ones, every version the feed lists. */
+  json = NULL;
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, feed->id,
+                                                   RNUGET_AUTOCOMPLETE_PRERELEASE, &json),
+               RNUGET_OK);
+  snprintf(expected, sizeof expected, "[{\"source\":\"%s\",\"results\":%s,\"error\":null}]",
+           feed->url, feed->versions_json);
+  CHECK_STR(json, expected);
+  rnuget_string_free(json);
+  json = NULL;
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, "No.Such.Package",
+                                                   RNUGET_AUTOCOMPLETE_PRERELEASE, &json),
+               RNUGET_OK);
+  CHECK_CONTAINS(json, "\"results\":[]");
+  rnuget_string_free(json);
+
+  json = (char *)"not reset";
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, "../x", 0, &json),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK(json == NULL);
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, feed->id, 2, &json),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`flags`");
+  CHECK_STATUS(rnuget_client_autocomplete_ids(client, "", 0, 20, 2, &json),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(rnuget_client_autocomplete_ids(client, NULL, 0, 20, 0, &json),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_autocomplete_ids(NULL, "", 0, 20, 0, &json),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, NULL, 0, &json),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, feed->id, 0, NULL),
+               RNUGET_ERR_NULL_ARGUMENT);
+}
+
+/* Autocomplete asks every source: a failing one has its error, the others their results. */
+static void test_autocomplete_with_a_failing_source(const struct feed *feed) {
+  const char *const sources[] = {feed->url, feed->failing_url};
+  rnuget_client *client = NULL;
+  CHECK_STATUS(rnuget_client_new(sources, 2, NULL, &client), RNUGET_OK);
+  if (client == NULL) {
+    return;
+  }
+  char expected[1024];
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, feed->id,
+                                                   RNUGET_AUTOCOMPLETE_PRERELEASE, &json),
+               RNUGET_OK);
+  snprintf(expected, sizeof expected, "[{\"source\":\"%s\",\"results\":%s,\"error\":null},",
+           feed->url, feed->versions_json);
+  CHECK(json != NULL && strncmp(json, expected, strlen(expected)) == 0);
+  snprintf(expected, sizeof expected, "{\"source\":\"%s\",\"results\":[],\"error\":",
+           feed->failing_url);
+  CHECK_CONTAINS(json, expected);
+  CHECK_CONTAINS(json, "\"http_status\":500");
+  rnuget_string_free(json);
+  rnuget_client_free(client);
+}
+
 static void test_downloads(rnuget_client *client, const struct feed *feed) {
   char *info = NULL;
   CHECK_STATUS(rnuget_client_download_to_file(client, feed->id, feed->version,
@@ -620,6 +707,34 @@ static void test_downloads(rnuget_client *client, const struct feed *feed) {
   CHECK(data != NULL && is_zip(data, len));
   CHECK(file != NULL && len == file_len && memcmp(data, file, len) == 0);
   rnuget_buffer_free(buffer);
+
+  /* The same bytes, and the source they came from. */
+  buffer = NULL;
+  char *source = NULL;
+  CHECK_STATUS(rnuget_client_download_to_buffer_with_source(client, feed->id, feed->version,
+                                                            &buffer, &source),
+               RNUGET_OK);
+  CHECK_STR(source, feed->url);
+  CHECK(file != NULL && rnuget_buffer_len(buffer) == file_len &&
+        memcmp(rnuget_buffer_data(buffer), file, file_len) == 0);
+  rnuget_buffer_free(buffer);
+  rnuget_string_free(source);
+  buffer = NULL;
+  CHECK_STATUS(rnuget_client_download_to_buffer_with_source(client, feed->id, feed->version,
+                                                            &buffer, NULL),
+               RNUGET_OK);
+  CHECK(buffer != NULL && rnuget_buffer_len(buffer) == file_len);
+  rnuget_buffer_free(buffer);
+  buffer = (rnuget_buffer *)&checks;
+  source = (char *)"not reset";
+  CHECK_STATUS(rnuget_client_download_to_buffer_with_source(client, feed->id, "999.0.0",
+                                                            &buffer, &source),
+               RNUGET_ERR_NOT_FOUND);
+  CHECK(buffer == NULL && source == NULL);
+  CHECK_STATUS(rnuget_client_download_to_buffer_with_source(client, feed->id, feed->version,
+                                                            NULL, &source),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(source == NULL);
   free(file);
 
   buffer = (rnuget_buffer *)&checks;
@@ -684,8 +799,13 @@ static void test_failures_name_their_url(const struct feed *feed) {
   CHECK_CONTAINS(rnuget_last_error_message(), "127.0.0.1:9");
   CHECK_CONTAINS(rnuget_last_error_source(), "127.0.0.1:9");
   CHECK(rnuget_last_error_http_status() == 0);
-  /* Search fails when its only source fails. */
+  /* Search and autocomplete fail when their only source fails. */
   CHECK_STATUS(rnuget_client_search(client, "", 0, 20, 0, &json), RNUGET_ERR_NETWORK);
+  CHECK_STATUS(rnuget_client_autocomplete_ids(client, "", 0, 20, 0, &json), RNUGET_ERR_NETWORK);
+  CHECK_STATUS(rnuget_client_autocomplete_versions(client, feed->id, 0, &json),
+               RNUGET_ERR_NETWORK);
+  CHECK(json == NULL);
+  CHECK_CONTAINS(rnuget_last_error_url(), "127.0.0.1:9");
   rnuget_client_free(client);
 
   /* A source URL with no service index behind it is a broken source, not an empty one. */
@@ -866,10 +986,12 @@ static void test_client(const struct feed *feed) {
   }
   test_versions_and_metadata(client, feed);
   test_search(client, feed);
+  test_autocomplete(client, feed);
   test_downloads(client, feed);
   test_one_client_on_many_threads(client, feed);
   rnuget_client_free(client);
   test_failures_name_their_url(feed);
+  test_autocomplete_with_a_failing_source(feed);
 }
 
 /* ---- resilience: retry, a circuit breaker per host, limits per source ---- */

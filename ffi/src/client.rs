@@ -13,7 +13,7 @@ use crate::args;
 use crate::boundary::{guard, guard_value};
 use crate::error::FfiError;
 use crate::handle;
-use crate::json::{SourceAnswer, to_owned_json};
+use crate::json::{SourceAnswer, SourcedMetadata, all_failed, to_owned_json};
 use crate::options::rnuget_client_options;
 use crate::status::rnuget_status;
 use crate::strings::{into_owned_c_string, to_cstring};
@@ -184,8 +184,8 @@ pub unsafe extern "C" fn rnuget_client_find_best_version(
 /// Writes the metadata of the versions of package `id` that `flags` asks for
 /// (`RNUGET_METADATA_INCLUDE_PRERELEASE`, `RNUGET_METADATA_INCLUDE_UNLISTED`, or 0 for listed
 /// stable versions only), from the first source that has the id, into `*out_json`: a JSON array
-/// of package metadata objects (shape at `rnuget_client_get_version_metadata`), ascending by
-/// version. An id no source has gives `[]`.
+/// of package metadata objects (shape at `rnuget_client_get_version_metadata`, each with the
+/// same `source`), ascending by version. An id no source has gives `[]`.
 ///
 /// Ownership: `*out_json` receives a new string; release it with `rnuget_string_free`.
 /// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
@@ -217,17 +217,26 @@ pub unsafe extern "C" fn rnuget_client_get_metadata(
             include_prerelease: flags & RNUGET_METADATA_INCLUDE_PRERELEASE != 0,
             include_unlisted: flags & RNUGET_METADATA_INCLUDE_UNLISTED != 0,
         };
-        *out_json = to_owned_json(&client.0.get_metadata(id, &options)?.value)?;
+        let found = client.0.get_metadata(id, &options)?;
+        let sourced: Vec<SourcedMetadata> = found
+            .value
+            .iter()
+            .map(|metadata| SourcedMetadata::new(&found.source, metadata))
+            .collect();
+        *out_json = to_owned_json(&sourced)?;
         Ok(())
     })
 }
 
 /// Writes the metadata of one version of package `id` (listed or not), from the first source
-/// that has it, into `*out_json` as a JSON object. Absent values are `null` or `[]`; `version` is
-/// normalized, dependency `range`s are normalized ranges, `target_framework` a short folder
-/// name, `severity` 0 (low) to 3 (critical). Example (one line in the real document):
+/// that has it, into `*out_json` as a JSON object. `source` names the source that answered (for
+/// a source given to `rnuget_client_new`, its URL; else the name it was added under). Absent
+/// values are `null` or `[]`; `version` is normalized, dependency `range`s are normalized
+/// ranges, `target_framework` a short folder name, `severity` 0 (low) to 3 (critical). Example
+/// (one line in the real document):
 ///
-///     {"id": "Demo.Logging", "version": "1.2.0", "title": "Demo Logging",
+///     {"source": "https://feed.example/v3/index.json",
+///      "id": "Demo.Logging", "version": "1.2.0", "title": "Demo Logging",
 ///      "summary": null, "description": "Structured logging.", "authors": ["rnuget"],
 ///      "owners": [], "tags": ["demo", "logging"], "license_url": null,
 ///      "license_expression": "MIT", "project_url": "https://example.invalid/demo",
@@ -265,7 +274,8 @@ pub unsafe extern "C" fn rnuget_client_get_version_metadata(
             )
         };
         let version = parse_version(version)?;
-        *out_json = to_owned_json(&client.0.get_version_metadata(id, &version)?.value)?;
+        let found = client.0.get_version_metadata(id, &version)?;
+        *out_json = to_owned_json(&SourcedMetadata::new(&found.source, &found.value))?;
         Ok(())
     })
 }
@@ -320,10 +330,8 @@ pub unsafe extern "C" fn rnuget_client_search(
             semver2: flags & RNUGET_SEARCH_SEMVER2 != 0,
         };
         let answers = client.0.search(&query);
-        if let Some(first_failure) = answers.iter().find_map(|a| a.result.as_ref().err()) {
-            if answers.iter().all(|a| a.result.is_err()) {
-                return Err(FfiError::from(first_failure.clone()));
-            }
+        if let Some(failure) = all_failed(&answers) {
+            return Err(failure);
         }
         let answers: Vec<SourceAnswer> = answers.into_iter().map(SourceAnswer::from).collect();
         *out_json = to_owned_json(&answers)?;

@@ -11,6 +11,7 @@ use std::ffi::{CStr, c_char};
 use rnuget::demo::DemoFeed;
 use serde_json::Value;
 
+use crate::autocomplete::*;
 use crate::cache::*;
 use crate::client::*;
 use crate::download::rnuget_client_download_to_file;
@@ -102,8 +103,8 @@ fn last_message() -> String {
 }
 
 /// Whatever each documented function answers against the demo feed, by function name; search
-/// also asks a source that refuses connections (port 9 on loopback), so that its example's error
-/// entry is checked.
+/// and autocomplete also ask a source that refuses connections (port 9 on loopback), so that
+/// their examples' error entries are checked.
 fn actual_documents(feed: &DemoFeed) -> Vec<(&'static str, Value)> {
     let good = std::ffi::CString::new(feed.index_url()).unwrap();
     let refused = c"http://127.0.0.1:9/v3/index.json";
@@ -128,6 +129,14 @@ fn actual_documents(feed: &DemoFeed) -> Vec<(&'static str, Value)> {
         let mut out = std::ptr::null_mut();
         let status = rnuget_client_search(both, c"".as_ptr(), 0, 20, 3, &mut out);
         documents.push(("rnuget_client_search", take_json(status, out)));
+        let status = rnuget_client_autocomplete_ids(both, c"demo".as_ptr(), 0, 20, 1, &mut out);
+        documents.push(("rnuget_client_autocomplete_ids", take_json(status, out)));
+        let core = c"Demo.Core".as_ptr();
+        let status = rnuget_client_autocomplete_versions(both, core, 1, &mut out);
+        documents.push((
+            "rnuget_client_autocomplete_versions",
+            take_json(status, out),
+        ));
         crate::client::rnuget_client_free(both);
         for (id, versions) in feed.packages() {
             let id = std::ffi::CString::new(id).unwrap();

@@ -12,6 +12,7 @@ use crate::client::{parse_version, rnuget_client};
 use crate::error::FfiError;
 use crate::json::to_owned_json;
 use crate::status::rnuget_status;
+use crate::strings::into_owned_c_string;
 
 /// What a download to a file reports.
 #[derive(Debug, Serialize)]
@@ -105,7 +106,8 @@ pub unsafe extern "C" fn rnuget_client_download_to_file(
 
 /// Downloads the `.nupkg` of package `id` at `version` from the first source that has it into
 /// memory, checked to be a whole, valid package, and hands it over as a buffer: read it with
-/// `rnuget_buffer_data` and `rnuget_buffer_len`.
+/// `rnuget_buffer_data` and `rnuget_buffer_len`. `rnuget_client_download_to_buffer_with_source`
+/// also says which source it came from.
 ///
 /// Ownership: `*out` receives a new buffer; release it with `rnuget_buffer_free`.
 /// NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
@@ -121,17 +123,66 @@ pub unsafe extern "C" fn rnuget_client_download_to_buffer(
     out: *mut *mut rnuget_buffer,
 ) -> rnuget_status {
     guard("rnuget_client_download_to_buffer", || {
-        // SAFETY: the pointers are NULL or valid as the contract above requires.
-        let (out, client, id, version) = unsafe {
-            (
-                args::out_ptr(out, "out")?,
-                args::handle(client, "client")?,
-                args::text(id, "id")?,
-                args::text(version, "version")?,
-            )
-        };
-        let version = parse_version(version)?;
-        *out = into_raw_buffer(client.0.download_to_vec(id, &version)?.value);
-        Ok(())
+        // SAFETY: forwarded from the caller, under the same contract; no source is asked for.
+        unsafe { download_to_buffer(client, id, version, out, std::ptr::null_mut()) }
     })
+}
+
+/// `rnuget_client_download_to_buffer`, and when `out_source` is not NULL, `*out_source`
+/// receives the name of the source the package came from (for a source given to
+/// `rnuget_client_new`, its URL; else the name it was added under), as `source` is in
+/// `rnuget_client_download_to_file`'s report.
+///
+/// Ownership: `*out` receives a new buffer; release it with `rnuget_buffer_free`. A non-NULL
+/// `*out_source` is a new string; release it with `rnuget_string_free`.
+/// NULL: `client`, `id`, `version` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`;
+/// `out_source` may be NULL. On failure `*out` and `*out_source` are NULL.
+/// Errors: as `rnuget_client_download_to_buffer`.
+/// Lifetime: as `rnuget_client_download_to_buffer`; the string outlives the client too.
+/// Threads: callable from any thread, also at once on one client.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rnuget_client_download_to_buffer_with_source(
+    client: *const rnuget_client,
+    id: *const c_char,
+    version: *const c_char,
+    out: *mut *mut rnuget_buffer,
+    out_source: *mut *mut c_char,
+) -> rnuget_status {
+    guard("rnuget_client_download_to_buffer_with_source", || {
+        // SAFETY: forwarded from the caller, under the same contract.
+        unsafe { download_to_buffer(client, id, version, out, out_source) }
+    })
+}
+
+/// The body of both buffer downloads; `out_source` may be NULL.
+///
+/// # Safety
+/// As the contract of `rnuget_client_download_to_buffer_with_source` requires.
+unsafe fn download_to_buffer(
+    client: *const rnuget_client,
+    id: *const c_char,
+    version: *const c_char,
+    out: *mut *mut rnuget_buffer,
+    out_source: *mut *mut c_char,
+) -> Result<(), FfiError> {
+    // SAFETY: the pointers are NULL or valid as the contract requires.
+    let (out, out_source, client, id, version) = unsafe {
+        (
+            args::out_ptr(out, "out")?,
+            match out_source.is_null() {
+                true => None,
+                false => Some(args::out_ptr(out_source, "out_source")?),
+            },
+            args::handle(client, "client")?,
+            args::text(id, "id")?,
+            args::text(version, "version")?,
+        )
+    };
+    let version = parse_version(version)?;
+    let found = client.0.download_to_vec(id, &version)?;
+    if let Some(out_source) = out_source {
+        *out_source = into_owned_c_string(found.source);
+    }
+    *out = into_raw_buffer(found.value);
+    Ok(())
 }

@@ -17,6 +17,7 @@
 //! range.rs       rnuget_range_*
 //! options.rs     rnuget_client_options_*
 //! client.rs      rnuget_client_* (versions, metadata, search)
+//! autocomplete.rs rnuget_client_autocomplete_* (ids for a prefix, versions of an id)
 //! download.rs    rnuget_client_download_*
 //! cache.rs       cache settings, rnuget_client_with_context, rnuget_client_cache_*
 //! resilience.rs  retry, circuit breaker and source limit settings; their statistics
@@ -35,6 +36,7 @@
 #![allow(non_camel_case_types)]
 
 mod args;
+mod autocomplete;
 mod boundary;
 mod buffer;
 mod cache;
@@ -54,6 +56,7 @@ mod status;
 mod strings;
 mod version;
 
+pub use autocomplete::RNUGET_AUTOCOMPLETE_PRERELEASE;
 pub use buffer::rnuget_buffer;
 pub use client::{
     RNUGET_METADATA_INCLUDE_PRERELEASE, RNUGET_METADATA_INCLUDE_UNLISTED, RNUGET_SEARCH_PRERELEASE,

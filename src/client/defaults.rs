@@ -25,6 +25,15 @@ impl Client {
         self.autocomplete_ids_with(self.default_context(), prefix, skip, take, prerelease)
     }
 
+    /// [`Client::autocomplete_versions_with`] under the default context.
+    pub fn autocomplete_versions(
+        &self,
+        id: &str,
+        prerelease: bool,
+    ) -> Vec<SourceResult<Vec<NuGetVersion>>> {
+        self.autocomplete_versions_with(self.default_context(), id, prerelease)
+    }
+
     /// [`Client::list_versions_with`] under the default context.
     pub fn list_versions(&self, id: &str) -> Result<Vec<NuGetVersion>> {
         self.list_versions_with(self.default_context(), id)

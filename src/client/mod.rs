@@ -319,6 +319,21 @@ impl Client {
         })
     }
 
+    /// Versions of `id` (autocomplete), from every source at once; one answer per source, each
+    /// in its feed's order. An id the feed does not know is an empty list.
+    pub fn autocomplete_versions_with(
+        &self,
+        context: &SourceCacheContext,
+        id: &str,
+        prerelease: bool,
+    ) -> Vec<SourceResult<Vec<NuGetVersion>>> {
+        fan_out(self.repositories.sources(), |source| {
+            self.traced("autocomplete", context, source, id, |provider| {
+                provider.autocomplete_versions(context, id, prerelease)
+            })
+        })
+    }
+
     /// Every version of `id` any source lists, ascending, each once (the first source's
     /// spelling wins). A failing source fails the call unless the client ignores failed
     /// sources; a source without the id adds nothing.

@@ -14,12 +14,14 @@
 //! body.rs     deflate decoding, copying under a size cap
 //! errors.rs   transport errors and statuses as crate::Error
 //! retry.rs    RetryPolicy: what retries, backoff, Retry-After
+//! date.rs     HTTP dates in their three forms (Retry-After)
 //! guard.rs    source limiter -> host breaker -> retry around each request
 //! url.rs      credentials, origins, Location resolution
 //! ```
 
 mod body;
 mod client;
+mod date;
 mod errors;
 mod guard;
 mod options;
@@ -27,8 +29,9 @@ mod retry;
 mod url;
 
 pub use client::{HttpClient, RequestScope, parse_json};
+pub use date::{parse_http_date, parse_http_date_at};
 pub use options::{HttpOptions, default_user_agent, new_session_id};
-pub use retry::{RetryPolicy, parse_http_date, parse_retry_after};
+pub use retry::{RetryPolicy, parse_retry_after};
 pub use url::{
     Credentials, Origin, check_user_info, is_http_url, origin, resolve, split_credentials,
     with_credentials_of,

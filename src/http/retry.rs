@@ -21,6 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use log::{debug, warn};
 
+use super::date::parse_http_date_at;
 use crate::resilience::Clock;
 use crate::{Error, ErrorKind, Result};
 
@@ -145,60 +146,15 @@ fn exhausted(err: Error, attempts: u32, elapsed: Duration) -> Error {
     .with_attempts(attempts)
 }
 
-/// A `Retry-After` value as a wait from `now`: whole seconds, or an HTTP date (a date in the
-/// past is no wait). `None` when it is neither.
+/// A `Retry-After` value as a wait from `now`: whole seconds, or an HTTP date in any of the
+/// forms [`super::date`] reads (a date in the past is no wait). `None` when it is neither.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
     }
-    let at = parse_http_date(value)?;
+    let at = parse_http_date_at(value, now)?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form RFC 9110 says senders use.
-/// TODO(obsolete date forms): RFC 850 and asctime dates, which recipients should also accept,
-/// read as no date.
-pub fn parse_http_date(value: &str) -> Option<SystemTime> {
-    let (_weekday, rest) = value.split_once(", ")?;
-    let parts: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let day: u32 = number(day, 2)?;
-    let year: i64 = number(year, 4)?;
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
-    let hms: Vec<&str> = time.split(':').collect();
-    let [h, m, s] = hms.as_slice() else {
-        return None;
-    };
-    let (h, m, s): (u64, u64, u64) = (number(h, 2)?, number(m, 2)?, number(s, 2)?);
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + s;
-    Some(UNIX_EPOCH + Duration::from_secs(secs))
-}
-
-fn number<T: std::str::FromStr>(digits: &str, len: usize) -> Option<T> {
-    (digits.len() == len && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A random wait in `[0, max)`: a splitmix64 sequence seeded from the time; jitter only needs
@@ -392,10 +348,22 @@ mod tests {
         assert_eq!(p.delay_after(4, &dated, now), Duration::from_secs(10));
         let far = status(429).with_retry_after("99999");
         assert_eq!(p.delay_after(1, &far, now), Duration::from_secs(30));
+        // The obsolete forms too (RFC 850's two-digit year is placed relative to `now`).
+        let rfc850 = status(503).with_retry_after("Sunday, 06-Nov-94 08:49:42 GMT");
+        assert_eq!(p.delay_after(1, &rfc850, now), Duration::from_secs(5));
+        let asctime = status(503).with_retry_after("Sun Nov  6 08:49:57 1994");
+        assert_eq!(p.delay_after(1, &asctime, now), Duration::from_secs(20));
         let past = status(429).with_retry_after("Sat, 05 Nov 1994 08:49:37 GMT");
         assert_eq!(p.delay_after(1, &past, now), Duration::ZERO);
-        let garbage = status(503).with_retry_after("soon");
-        assert_eq!(p.delay_after(1, &garbage, now), Duration::from_secs(2));
+        // Anything else, a date with the wrong weekday included, leaves the backoff to decide.
+        for garbage in [
+            "soon",
+            "Mon, 06 Nov 1994 08:49:47 GMT",
+            "Sun Nov 6 08:49:47 1994",
+        ] {
+            let garbage = status(503).with_retry_after(garbage);
+            assert_eq!(p.delay_after(1, &garbage, now), Duration::from_secs(2));
+        }
         let ignored = RetryPolicy {
             observe_retry_after: false,
             ..p
@@ -404,26 +372,6 @@ mod tests {
             ignored.delay_after(1, &in_seconds, now),
             Duration::from_secs(2)
         );
-    }
-
-    #[test]
-    fn http_dates_parse() {
-        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 784_111_777);
-        let t = parse_http_date("Tue, 29 Feb 2028 00:00:00 GMT").unwrap();
-        assert_eq!(
-            t.duration_since(UNIX_EPOCH).unwrap().as_secs(),
-            1_835_395_200
-        );
-        for bad in [
-            "",
-            "Sun, 6 Nov 1994 08:49:37 GMT",
-            "Sun, 06 Foo 1994 08:49:37 GMT",
-            "Sun, 06 Nov 1994 08:49:37 UTC",
-            "Sunday, 06-Nov-94 08:49:37 GMT",
-        ] {
-            assert_eq!(parse_http_date(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -23,11 +23,15 @@
 //! URL without credentials (for the rate-limit metrics: the source's name, as the limits are
 //! configured); `host` is `host:port`.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use parking_lot::RwLock;
+
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::resilience::BreakerState;
@@ -91,6 +95,12 @@ pub struct Metrics {
     cache_hits: IntCounterVec,
     cache_misses: IntCounterVec,
     cache_bytes: IntGaugeVec,
+    /// The series of each tier, looked up by label once (on first use, so that a tier that
+    /// is never used shows no series): a cache hit is on every warm call.
+    tiers: [TierSeries; 2],
+    /// The request series of each source, looked up by label once: a request is recorded on
+    /// every call that reaches the network.
+    sources: Arc<RwLock<HashMap<String, SourceSeries>>>,
     downloads: IntCounterVec,
     download_bytes: IntCounterVec,
     download_duration: HistogramVec,
@@ -99,6 +109,37 @@ pub struct Metrics {
     breaker_failures: IntCounterVec,
     limit_wait: HistogramVec,
     limit_tokens: IntGaugeVec,
+}
+
+/// One source's request series, by method: the duration histogram and the counter of each
+/// status seen so far.
+#[derive(Debug, Default)]
+struct SourceSeries {
+    methods: Vec<MethodSeries>,
+}
+
+#[derive(Debug)]
+struct MethodSeries {
+    method: String,
+    duration: Histogram,
+    statuses: Vec<(&'static str, IntCounter)>,
+}
+
+impl SourceSeries {
+    /// The duration histogram and the counter of `status`, when both were made already.
+    fn get(&self, method: &str, status: &'static str) -> Option<(&Histogram, &IntCounter)> {
+        let series = self.methods.iter().find(|m| m.method == method)?;
+        let (_, counter) = series.statuses.iter().find(|(s, _)| *s == status)?;
+        Some((&series.duration, counter))
+    }
+}
+
+/// One tier's cache series, made on first use.
+#[derive(Debug, Clone, Default)]
+struct TierSeries {
+    hits: OnceLock<IntCounter>,
+    misses: OnceLock<IntCounter>,
+    bytes: OnceLock<IntGauge>,
 }
 
 impl Default for Metrics {
@@ -186,6 +227,8 @@ impl Metrics {
                 "Tokens left in a source's rate-limit bucket, by source name.",
                 &["source"],
             )?,
+            tiers: Default::default(),
+            sources: Arc::default(),
             registry,
         };
         let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
@@ -234,12 +277,15 @@ impl Metrics {
             (None, None) => "unknown",
         };
         let seconds = request.duration.as_secs_f64();
-        self.http_requests
-            .with_label_values(&[request.method, status, request.source])
-            .inc();
-        self.http_duration
-            .with_label_values(&[request.method, request.source])
-            .observe(seconds);
+        self.request_series(
+            request.method,
+            status,
+            request.source,
+            |duration, counter| {
+                counter.inc();
+                duration.observe(seconds);
+            },
+        );
         if request.package {
             let outcome = if request.error.is_none() {
                 "ok"
@@ -260,22 +306,79 @@ impl Metrics {
         }
     }
 
+    /// Runs `record` on the duration histogram and status counter of `source`'s `method`
+    /// requests, made (and kept) on first use.
+    fn request_series(
+        &self,
+        method: &str,
+        status: &'static str,
+        source: &str,
+        record: impl FnOnce(&Histogram, &IntCounter),
+    ) {
+        if let Some((duration, counter)) = self
+            .sources
+            .read()
+            .get(source)
+            .and_then(|s| s.get(method, status))
+        {
+            record(duration, counter);
+            return;
+        }
+        let mut sources = self.sources.write();
+        let series = sources.entry(source.to_string()).or_default();
+        let index = match series.methods.iter().position(|m| m.method == method) {
+            Some(index) => index,
+            None => {
+                series.methods.push(MethodSeries {
+                    method: method.to_string(),
+                    duration: self.http_duration.with_label_values(&[method, source]),
+                    statuses: Vec::new(),
+                });
+                series.methods.len() - 1
+            }
+        };
+        let by_method = &mut series.methods[index];
+        if !by_method.statuses.iter().any(|(s, _)| *s == status) {
+            let counter = self
+                .http_requests
+                .with_label_values(&[method, status, source]);
+            by_method.statuses.push((status, counter));
+        }
+        if let Some((duration, counter)) = series.get(method, status) {
+            record(duration, counter);
+        }
+    }
+
     /// Records a lookup answered by `tier`.
     pub fn cache_hit(&self, tier: Tier) {
-        self.cache_hits.with_label_values(&[tier.as_str()]).inc();
+        self.tier(tier)
+            .hits
+            .get_or_init(|| self.cache_hits.with_label_values(&[tier.as_str()]))
+            .inc();
     }
 
     /// Records a lookup `tier` could not answer.
     pub fn cache_miss(&self, tier: Tier) {
-        self.cache_misses.with_label_values(&[tier.as_str()]).inc();
+        self.tier(tier)
+            .misses
+            .get_or_init(|| self.cache_misses.with_label_values(&[tier.as_str()]))
+            .inc();
     }
 
     /// Sets the bytes `tier` holds now.
     pub fn set_cache_bytes(&self, tier: Tier, bytes: u64) {
         let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
-        self.cache_bytes
-            .with_label_values(&[tier.as_str()])
+        self.tier(tier)
+            .bytes
+            .get_or_init(|| self.cache_bytes.with_label_values(&[tier.as_str()]))
             .set(bytes);
+    }
+
+    fn tier(&self, tier: Tier) -> &TierSeries {
+        match tier {
+            Tier::Memory => &self.tiers[0],
+            Tier::Disk => &self.tiers[1],
+        }
     }
 }
 
@@ -414,6 +517,32 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("outcome=\"error\""), "{text}");
+        // The series kept per source count on: the same status again, and another source.
+        record.status = Some(200);
+        record.error = None;
+        metrics.record_request(&record);
+        record.source = "http://127.0.0.1:2/index.json";
+        metrics.record_request(&record);
+        let text = metrics.text().unwrap();
+        assert!(
+            text.contains(&format!(
+                "rnuget_http_requests_total{{method=\"GET\",{source},status=\"200\"}} 2"
+            )),
+            "{text}"
+        );
+        let other = "source=\"http://127.0.0.1:2/index.json\"";
+        assert!(
+            text.contains(&format!(
+                "rnuget_http_request_duration_seconds_count{{method=\"GET\",{other}}} 1"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "rnuget_http_request_duration_seconds_count{{method=\"GET\",{source}}} 3"
+            )),
+            "{text}"
+        );
         assert_eq!((status_label(418), status_label(600)), ("418", "other"));
     }
 }

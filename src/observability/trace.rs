@@ -10,6 +10,7 @@
 //! With the cargo feature `opentelemetry`, [`super::otel::OpenTelemetryHook`] turns these spans
 //! into OpenTelemetry spans.
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,7 +114,29 @@ impl TraceContext {
 
     /// The `traceparent` a request with span id `span_id` sends.
     pub fn traceparent_for(&self, span_id: &str) -> String {
-        format!("00-{}-{span_id}-{:02x}", self.trace_id, self.flags)
+        self.traceparent_with(span_id.as_bytes())
+    }
+
+    /// The `traceparent` of a request that is a span of its own under the caller's: this
+    /// trace, a fresh span id ([`SpanId::fresh`]); one allocation, sent for every request of
+    /// a traced call.
+    pub fn child_traceparent(&self) -> String {
+        self.traceparent_with(&SpanId::fresh().to_hex())
+    }
+
+    fn traceparent_with(&self, span_id: &[u8]) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = Vec::with_capacity(55);
+        out.extend_from_slice(b"00-");
+        out.extend_from_slice(self.trace_id.as_bytes());
+        out.push(b'-');
+        out.extend_from_slice(span_id);
+        out.push(b'-');
+        out.push(HEX[usize::from(self.flags >> 4)]);
+        out.push(HEX[usize::from(self.flags & 0xf)]);
+        // Every piece is ASCII: the trace id and flags were checked by `parse`, the span id
+        // is hex (or the caller's text, passed on as it is).
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
@@ -124,13 +147,14 @@ pub struct SpanId(u64);
 impl SpanId {
     /// A fresh id, different on every call.
     ///
-    /// A per-process counter, offset by a seed drawn once from the clock and the process id,
+    /// A per-process count, offset by a seed drawn once from the clock and the process id,
     /// goes through the SplitMix64 finaliser (a bijection, so ids do not repeat within a
     /// process and look random across processes). It is called for every request of a traced
-    /// call and every span, so it stays cheap: no hash of the clock per call, no allocation.
+    /// call and every span, so it stays cheap: each thread counts through a block of 65,536
+    /// numbers of its own (one shared atomic step per block, not per id), no hash of the clock
+    /// per call, no allocation.
     pub fn fresh() -> SpanId {
         static SEED: OnceLock<u64> = OnceLock::new();
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
         let seed = *SEED.get_or_init(|| {
             let nanos = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -144,8 +168,7 @@ impl SpanId {
             bytes.copy_from_slice(&digest[..8]);
             u64::from_le_bytes(bytes)
         });
-        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        match splitmix64(seed.wrapping_add(count)) {
+        match splitmix64(seed.wrapping_add(next_count())) {
             0 => SpanId(1),
             id => SpanId(id),
         }
@@ -177,7 +200,33 @@ impl fmt::Display for SpanId {
 
 /// A fresh span id as 16 lowercase hex digits ([`SpanId::fresh`]).
 pub fn new_span_id() -> String {
-    SpanId::fresh().to_string()
+    let hex = SpanId::fresh().to_hex();
+    // Hex digits are ASCII.
+    String::from_utf8(hex.to_vec()).unwrap_or_default()
+}
+
+/// Numbers a thread takes from the process-wide count at once.
+const COUNT_BLOCK: u64 = 1 << 16;
+
+/// The next number of the process-wide count, never the same twice in a process: this
+/// thread's next one, from a block it took for itself.
+fn next_count() -> u64 {
+    static BLOCKS: AtomicU64 = AtomicU64::new(0);
+    thread_local! {
+        /// This thread's next number and the end of its block.
+        static NEXT: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    }
+    NEXT.with(|next| {
+        let (mut count, mut end) = next.get();
+        if count == end {
+            count = BLOCKS
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(COUNT_BLOCK);
+            end = count.wrapping_add(COUNT_BLOCK);
+        }
+        next.set((count.wrapping_add(1), end));
+        count
+    })
 }
 
 /// The SplitMix64 output function: a bijection of `u64` that mixes every bit.
@@ -382,6 +431,12 @@ mod tests {
             child,
             "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01"
         );
+        let fresh = trace.child_traceparent();
+        assert_eq!(fresh.len(), 55);
+        assert!(fresh.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+        assert!(fresh.ends_with("-01") && !fresh.contains("00f067aa0ba902b7"));
+        let unsampled = TraceContext::parse(&PARENT.replace("-01", "-a0"), None).unwrap();
+        assert!(unsampled.child_traceparent().ends_with("-a0"));
         // A later version may add fields; the first four are read.
         let later = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what";
         assert!(TraceContext::parse(later, None).is_ok());
@@ -419,5 +474,24 @@ mod tests {
         );
         // The first output of SplitMix64 seeded with 0, as its reference implementation gives.
         assert_eq!(splitmix64(0), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(
+            SpanId(0x00f0_67aa_0ba9_02b7).to_string(),
+            "00f067aa0ba902b7"
+        );
+    }
+
+    #[test]
+    fn span_ids_of_many_threads_never_repeat() {
+        // Each thread counts through blocks of its own; together they still never collide,
+        // across block boundaries too.
+        let per_thread = (COUNT_BLOCK + 10) as usize;
+        let ids: Vec<Vec<SpanId>> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| scope.spawn(move || (0..per_thread).map(|_| SpanId::fresh()).collect()))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let all: std::collections::HashSet<SpanId> = ids.into_iter().flatten().collect();
+        assert_eq!(all.len(), 4 * per_thread);
     }
 }

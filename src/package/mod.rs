@@ -87,6 +87,22 @@ impl PackageReader {
         Self::read(Cursor::new(bytes), label.to_string(), limits)
     }
 
+    /// Validates and opens a package borrowed from memory, within the default
+    /// [`PackageLimits`]: the same checks as [`Self::from_bytes`], without taking (or copying)
+    /// the bytes, so a caller can validate a buffer and then hand the buffer on.
+    pub fn from_slice(bytes: &[u8], label: &str) -> Result<Self> {
+        Self::from_slice_with_limits(bytes, label, &PackageLimits::DEFAULT)
+    }
+
+    /// [`Self::from_slice`] within the given limits.
+    pub fn from_slice_with_limits(
+        bytes: &[u8],
+        label: &str,
+        limits: &PackageLimits,
+    ) -> Result<Self> {
+        Self::read(Cursor::new(bytes), label.to_string(), limits)
+    }
+
     fn read<R: Read + Seek>(mut reader: R, label: String, limits: &PackageLimits) -> Result<Self> {
         let archive = archive::read(&mut reader, &label, limits)?;
         let nuspec = Nuspec::from_bytes(&archive.nuspec, &label)?;

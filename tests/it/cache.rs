@@ -1,7 +1,8 @@
 //! The cache against loopback feeds that count requests: what a second call costs, freshness,
 //! the per-call context, self-healing entries and NuGet's file layout; crash safety and
-//! concurrency in `crash.rs`, single flight in `flight.rs`.
+//! concurrency in `crash.rs`, single flight in `flight.rs`, the binary's options in `cli.rs`.
 
+mod cli;
 mod crash;
 mod flight;
 mod interop;

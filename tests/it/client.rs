@@ -610,6 +610,33 @@ fn search_answers_per_source_in_source_order() {
     assert_eq!(latest, ["2.0.0", "3.0.0-beta.1"]);
 }
 
+#[test]
+fn autocomplete_answers_per_source_in_source_order() {
+    let (a, b) = two_feeds();
+    let failing = failing_server();
+    let broken = format!("{}/v3/index.json", failing.base_url());
+    let client = client(&[("a", a.index_url()), ("b", b.index_url()), ("x", broken)]);
+    let ids = client.autocomplete_ids("only", 0, 20, true);
+    let sources: Vec<&str> = ids.iter().map(|answer| answer.source.as_str()).collect();
+    assert_eq!(sources, ["a", "b", "x"]);
+    assert_eq!(ids[0].result.as_ref().unwrap(), &["OnlyA"]);
+    assert_eq!(ids[1].result.as_ref().unwrap(), &["OnlyB"]);
+    assert_eq!(ids[2].result.as_ref().unwrap_err().status(), Some(500));
+
+    let versions = client.autocomplete_versions("shared", true);
+    let listed = |i: usize| strings(versions[i].result.as_ref().unwrap());
+    assert_eq!(listed(0), ["1.0.0", "2.0.0"]);
+    assert_eq!(listed(1), ["1.0.0", "1.5.0", "3.0.0-beta.1"]);
+    assert!(versions[2].result.is_err());
+    let stable = client.autocomplete_versions("Shared", false);
+    assert_eq!(
+        strings(stable[1].result.as_ref().unwrap()),
+        ["1.0.0", "1.5.0"]
+    );
+    let unknown = client.autocomplete_versions("Nowhere", true);
+    assert!(unknown[0].result.as_ref().unwrap().is_empty());
+}
+
 /// Two feeds whose search answers only once both searches have arrived (or after 10 s with
 /// 503): the client passes only if it asks them at the same time.
 #[test]
@@ -711,11 +738,18 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs the binary with an HTTP cache of its own (`NUGET_HTTP_CACHE_PATH`, removed
+/// afterwards): a run never reads or fills the user's NuGet cache.
 fn rnuget(args: &[&str]) -> (i32, String, String) {
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let cache = temp_dir(&format!("http-cache-{run}"));
     let output = Command::new(env!("CARGO_BIN_EXE_rnuget"))
         .args(args)
+        .env("NUGET_HTTP_CACHE_PATH", &cache)
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&cache);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -38,6 +38,32 @@ fn build_zip(entries: &[(&str, &str)]) -> Vec<u8> {
         .into_inner()
 }
 
+/// Opens a package held in memory both ways, owned and borrowed, and checks that they agree
+/// (the same error, or the same package): every test here then holds for both.
+fn open_with_limits(
+    bytes: Vec<u8>,
+    label: &str,
+    limits: &PackageLimits,
+) -> rnuget::Result<PackageReader> {
+    let borrowed = PackageReader::from_slice_with_limits(&bytes, label, limits);
+    let owned = PackageReader::from_bytes_with_limits(bytes, label, limits);
+    match (&owned, &borrowed) {
+        (Ok(owned), Ok(borrowed)) => {
+            assert_eq!(owned.sha512(), borrowed.sha512(), "{label}");
+            assert_eq!(owned.files(), borrowed.files(), "{label}");
+            assert_eq!(owned.nuspec().id, borrowed.nuspec().id, "{label}");
+        }
+        (Err(owned), Err(borrowed)) => assert_eq!(owned.to_string(), borrowed.to_string()),
+        _ => panic!("{label}: opened owned {owned:?}, borrowed {borrowed:?}"),
+    }
+    owned
+}
+
+/// [`open_with_limits`] within the default limits.
+fn open(bytes: Vec<u8>, label: &str) -> rnuget::Result<PackageReader> {
+    open_with_limits(bytes, label, &PackageLimits::DEFAULT)
+}
+
 fn assert_invalid(result: rnuget::Result<PackageReader>, label: &str, why: &str) {
     let err = result.expect_err(why);
     assert_eq!(err.kind(), ErrorKind::InvalidPackage, "{why}: {err}");
@@ -67,7 +93,7 @@ impl Drop for TempDir {
 #[test]
 fn a_package_built_here_opens() {
     let bytes = build_zip(&[("Test.Package.nuspec", NUSPEC), ("lib/net45/a.dll", "x")]);
-    let package = PackageReader::from_bytes(bytes, "built.nupkg").expect("a valid package opens");
+    let package = open(bytes, "built.nupkg").expect("a valid package opens");
     assert_eq!(package.nuspec().id, "Test.Package");
     assert_eq!(package.files(), ["Test.Package.nuspec", "lib/net45/a.dll"]);
     let frameworks = package.supported_frameworks().unwrap();
@@ -93,7 +119,7 @@ fn entries_that_leave_the_package_folder_are_rejected() {
     for name in bad_names {
         let bytes = build_zip(&[("Test.Package.nuspec", NUSPEC), (name, "x")]);
         let label = format!("unsafe-{}.nupkg", name.len());
-        let result = PackageReader::from_bytes(bytes, &label);
+        let result = open(bytes, &label);
         let why = format!("entry {name:?} must be rejected");
         let message = result
             .as_ref()
@@ -111,16 +137,12 @@ fn exactly_one_root_nuspec_is_required() {
         ("lib/net45/a.dll", "x"),
         ("sub/Test.Package.nuspec", NUSPEC),
     ]);
-    let result = PackageReader::from_bytes(none, "none.nupkg");
+    let result = open(none, "none.nupkg");
     assert_invalid(result, "none.nupkg", "a package without a root nuspec");
     let two = build_zip(&[("a.nuspec", NUSPEC), ("B.NUSPEC", NUSPEC)]);
-    assert_invalid(
-        PackageReader::from_bytes(two, "two.nupkg"),
-        "two.nupkg",
-        "two root nuspecs",
-    );
+    assert_invalid(open(two, "two.nupkg"), "two.nupkg", "two root nuspecs");
     let broken = build_zip(&[("a.nuspec", "<package><metadata><id>x</id>")]);
-    let result = PackageReader::from_bytes(broken, "broken.nupkg");
+    let result = open(broken, "broken.nupkg");
     assert_invalid(result, "broken.nupkg", "a nuspec that is not XML");
 }
 
@@ -138,7 +160,7 @@ fn corrupted_entry_data_is_rejected() {
         .map(|(at, _)| at)
         .expect("two local headers");
     bytes[second + 30 + "lib/a.txt".len() + 2] ^= 0xff;
-    let result = PackageReader::from_bytes(bytes, "corrupt.nupkg");
+    let result = open(bytes, "corrupt.nupkg");
     assert_invalid(result, "corrupt.nupkg", "a package with a corrupted entry");
 }
 
@@ -168,6 +190,12 @@ fn a_package_cut_before_its_central_directory_names_the_package() {
         std::fs::write(&path, &bytes[..len]).expect("the temporary copy is written");
         let result = PackageReader::open(&path);
         assert_invalid(result, &path.display().to_string(), "a truncated package");
+        // In memory too, as a download into memory is checked.
+        assert_invalid(
+            open(bytes[..len].to_vec(), name),
+            name,
+            "a truncated package",
+        );
     }
     // The whole copy opens, so the failures above come from the cut alone.
     let whole = dir.0.join("whole.nupkg");
@@ -340,7 +368,7 @@ fn entries_sharing_one_stream_are_rejected() {
     for name in ["lib/b.bin", "lib/c.bin", "lib/d.bin"] {
         directory.records.push(Directory::renamed(&shared, name));
     }
-    let result = PackageReader::from_bytes(directory.join(), "overlap.nupkg");
+    let result = open(directory.join(), "overlap.nupkg");
     assert_invalid_because(result, "overlap.nupkg", &["\"lib/a.bin\"", "overlap"]);
 }
 
@@ -351,14 +379,14 @@ fn an_entry_deflated_beyond_the_ratio_limit_is_rejected() {
         ("Test.Package.nuspec", NUSPEC.as_bytes()),
         ("lib/zeros.bin", &zeros),
     ]);
-    let result = PackageReader::from_bytes(bytes.clone(), "ratio.nupkg");
+    let result = open(bytes.clone(), "ratio.nupkg");
     assert_invalid_because(result, "ratio.nupkg", &["\"lib/zeros.bin\"", "ratio"]);
     // Allowed a higher ratio, the same package opens: the ratio alone refused it.
     let limits = PackageLimits {
         max_compression_ratio: 10_000,
         ..PackageLimits::default()
     };
-    PackageReader::from_bytes_with_limits(bytes, "ratio.nupkg", &limits)
+    open_with_limits(bytes, "ratio.nupkg", &limits)
         .expect("the package opens under a higher ratio limit");
 }
 
@@ -370,7 +398,7 @@ fn many_small_entries_that_expand_too_much_are_rejected() {
     let names: Vec<String> = (0..8).map(|i| format!("lib/zeros{i}.bin")).collect();
     let mut entries: Vec<(&str, &[u8])> = vec![("Test.Package.nuspec", NUSPEC.as_bytes())];
     entries.extend(names.iter().map(|n| (n.as_str(), zeros.as_slice())));
-    let result = PackageReader::from_bytes(build_binary_zip(&entries), "small-bombs.nupkg");
+    let result = open(build_binary_zip(&entries), "small-bombs.nupkg");
     assert_invalid_because(result, "small-bombs.nupkg", &["as a whole", "ratio"]);
 }
 
@@ -386,23 +414,22 @@ fn declared_sizes_over_the_limits_are_rejected_before_inflating() {
     let mut directory = Directory::split(&bytes);
     let index = directory.records.len() - 1;
     Directory::set_size(&mut directory.records[index], 3 << 30);
-    let result = PackageReader::from_bytes(directory.join(), "huge-entry.nupkg");
+    let result = open(directory.join(), "huge-entry.nupkg");
     assert_invalid_because(result, "huge-entry.nupkg", &["\"lib/b.bin\"", "per entry"]);
 
     let small_entries = PackageLimits {
         max_entry_size: 100 * 1024,
         ..PackageLimits::default()
     };
-    let result =
-        PackageReader::from_bytes_with_limits(bytes.clone(), "entry.nupkg", &small_entries);
+    let result = open_with_limits(bytes.clone(), "entry.nupkg", &small_entries);
     assert_invalid_because(result, "entry.nupkg", &["\"lib/a.bin\"", "per entry"]);
     let small_total = PackageLimits {
         max_total_size: 300 * 1024,
         ..PackageLimits::default()
     };
-    let result = PackageReader::from_bytes_with_limits(bytes.clone(), "total.nupkg", &small_total);
+    let result = open_with_limits(bytes.clone(), "total.nupkg", &small_total);
     assert_invalid_because(result, "total.nupkg", &["in all"]);
-    PackageReader::from_bytes(bytes, "fine.nupkg").expect("within the default limits it opens");
+    open(bytes, "fine.nupkg").expect("within the default limits it opens");
 }
 
 #[test]
@@ -419,7 +446,7 @@ fn an_entry_must_inflate_to_exactly_its_declared_size() {
         let mut directory = Directory::split(&bytes);
         let index = directory.records.len() - 1;
         Directory::set_size(&mut directory.records[index], declared);
-        let result = PackageReader::from_bytes(directory.join(), label);
+        let result = open(directory.join(), label);
         assert_invalid_because(result, label, &["\"lib/a.bin\"", because]);
     }
 }

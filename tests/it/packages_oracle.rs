@@ -194,8 +194,19 @@ fn every_corpus_package_opens() {
     let mut diffs = Diffs::new("nupkgs/SOURCES.tsv");
     for row in sources.rows() {
         let file = row.get("file");
-        let opened = PackageReader::open(&nupkgs.join(file));
-        diffs.check(opened.err().map(|err| format!("{file}: {err}")));
+        let path = nupkgs.join(file);
+        let opened = PackageReader::open(&path);
+        // Borrowed from memory (how a download into memory is checked), the same package.
+        let bytes = std::fs::read(&path).expect("a corpus package is readable");
+        let borrowed = PackageReader::from_slice(&bytes, file);
+        let difference = match (opened, borrowed) {
+            (Ok(from_file), Ok(from_memory)) => (from_file.sha512() != from_memory.sha512()
+                || from_file.files() != from_memory.files()
+                || from_file.nuspec().version != from_memory.nuspec().version)
+                .then(|| format!("{file}: opened from memory, it differs from the file")),
+            (Err(err), _) | (_, Err(err)) => Some(format!("{file}: {err}")),
+        };
+        diffs.check(difference);
     }
     diffs.finish();
 }

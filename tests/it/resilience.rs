@@ -99,14 +99,20 @@ fn a_503_with_retry_after_waits_what_it_says() {
 
 #[test]
 fn a_429_with_an_http_date_waits_until_then() {
-    // The fake wall clock stands at Sun, 06 Nov 1994 08:49:37 GMT.
-    let clock = FakeClock::starting_at(UNIX_EPOCH + Duration::from_secs(784_111_777));
-    let date = "Sun, 06 Nov 1994 08:50:07 GMT".to_string();
-    let throttled = Fault::Status(429, vec![("Retry-After", date)], "slow down");
-    let server = FaultServer::start(vec![throttled, Fault::ok(BODY)]);
-    retrying(&clock).get_bytes(&server.url("/x")).unwrap();
-    assert_eq!(server.requests(), 2);
-    assert_eq!(secs(&clock), [30.0]);
+    // Each form RFC 9110 has recipients read; the RFC 850 year is placed from the fake clock.
+    for date in [
+        "Sun, 06 Nov 1994 08:50:07 GMT",
+        "Sunday, 06-Nov-94 08:50:07 GMT",
+        "Sun Nov  6 08:50:07 1994",
+    ] {
+        // The fake wall clock stands at Sun, 06 Nov 1994 08:49:37 GMT.
+        let clock = FakeClock::starting_at(UNIX_EPOCH + Duration::from_secs(784_111_777));
+        let throttled = Fault::Status(429, vec![("Retry-After", date.into())], "slow down");
+        let server = FaultServer::start(vec![throttled, Fault::ok(BODY)]);
+        retrying(&clock).get_bytes(&server.url("/x")).unwrap();
+        assert_eq!(server.requests(), 2);
+        assert_eq!(secs(&clock), [30.0], "{date}");
+    }
 }
 
 #[test]

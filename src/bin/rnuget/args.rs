@@ -41,6 +41,12 @@ pub struct Args {
     pub ignore_failed_sources: bool,
     /// `--verbose`
     pub verbose: bool,
+    /// `--cache-dir DIR`: the disk cache's root instead of NuGet's.
+    pub cache_dir: Option<PathBuf>,
+    /// `--no-cache`: every document from the feed (what comes back still refreshes the cache).
+    pub no_cache: bool,
+    /// `--offline`: answers from the cache only.
+    pub offline: bool,
 }
 
 pub const USAGE: &str = "\
@@ -72,6 +78,15 @@ OPTIONS:
                               in a NuGet restore, a failing source fails the command even
                               when a later source has the package; search reports each
                               source and exits 1 when any failed
+        --cache-dir DIR       keep the HTTP cache in DIR instead of NuGet's own
+                              (NUGET_HTTP_CACHE_PATH, else NuGet's default folder), which
+                              rnuget shares with NuGet. Without --source (the embedded demo
+                              feed, on a new port each run) nothing is kept on disk unless
+                              --cache-dir is given
+        --no-cache            read nothing from the cache: ask the feed for everything (what
+                              it answers still refreshes the cache), as NuGet's --no-cache
+        --offline             answer from the cache only, however old, and never touch the
+                              network; what is not cached fails, naming its URL
         --json                print JSON instead of text
     -v, --verbose             log every request to stderr
     -h, --help                print this help
@@ -93,6 +108,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
         unlisted: false,
         ignore_failed_sources: false,
         verbose: false,
+        cache_dir: None,
+        no_cache: false,
+        offline: false,
     };
     let mut output = None;
     let mut range = None;
@@ -131,6 +149,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
             "--unlisted" => parsed.unlisted = true,
             "--ignore-failed-sources" => parsed.ignore_failed_sources = true,
             "-v" | "--verbose" => parsed.verbose = true,
+            "--cache-dir" => parsed.cache_dir = Some(PathBuf::from(value("a folder")?)),
+            "--no-cache" => parsed.no_cache = true,
+            "--offline" => parsed.offline = true,
             "-h" | "--help" => help = true,
             "--version" => version = true,
             "--" => positional.extend(args.by_ref()),
@@ -141,6 +162,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
         }
     }
 
+    if parsed.no_cache && parsed.offline {
+        return Err("--no-cache and --offline cannot be used together".into());
+    }
     parsed.command = if help {
         Command::Help
     } else if version {
@@ -346,5 +370,22 @@ mod tests {
             "unknown option -o for metadata"
         );
         assert!(parse_line("metadata x --prerelease --unlisted").is_ok());
+        assert_eq!(
+            parse_line("versions x --offline --no-cache").unwrap_err(),
+            "--no-cache and --offline cannot be used together"
+        );
+        assert_eq!(
+            parse_line("versions x --cache-dir").unwrap_err(),
+            "--cache-dir needs a folder"
+        );
+    }
+
+    #[test]
+    fn cache_options_go_with_every_command() {
+        let args = parse_line("metadata x --cache-dir=/tmp/c --offline").unwrap();
+        assert_eq!(args.cache_dir, Some(PathBuf::from("/tmp/c")));
+        assert!(args.offline && !args.no_cache);
+        let args = parse_line("--no-cache search y").unwrap();
+        assert!(args.no_cache && !args.offline && args.cache_dir.is_none());
     }
 }

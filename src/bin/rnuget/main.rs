@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use args::{Args, Command};
 use failure::Failure;
+use rnuget::cache::CacheOptions;
 use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::DemoFeed;
 
@@ -44,9 +45,12 @@ fn run(args: &Args) -> Result<(), Failure> {
     }
 }
 
-/// A client for the `--source` URLs, or for a demo feed started here when there are none.
+/// A client for the `--source` URLs, or for a demo feed started here when there are none,
+/// with the cache the options ask for.
 fn client_for(args: &Args) -> Result<(Client, Option<DemoFeed>), Failure> {
-    let mut options = ClientOptions::new().ignore_failed_sources(args.ignore_failed_sources);
+    let mut options = ClientOptions::new()
+        .ignore_failed_sources(args.ignore_failed_sources)
+        .cache(cache_options(args)?);
     let mut feed = None;
     if args.sources.is_empty() {
         let demo = DemoFeed::start().map_err(|err| Failure::Io("starting the demo feed", err))?;
@@ -60,7 +64,27 @@ fn client_for(args: &Args) -> Result<(Client, Option<DemoFeed>), Failure> {
     for url in &args.sources {
         options = options.source(url);
     }
-    Ok((Client::new(options)?, feed))
+    let client = Client::new(options)?;
+    if args.no_cache {
+        let context = client.new_context().no_cache(true);
+        return Ok((client.with_context(context), feed));
+    }
+    Ok((client, feed))
+}
+
+/// Both tiers, the disk one at `--cache-dir` or NuGet's own root; without `--source` (a demo
+/// feed on a new port, which no later run asks again) memory only unless `--cache-dir` is
+/// given.
+fn cache_options(args: &Args) -> Result<CacheOptions, Failure> {
+    let cache = match &args.cache_dir {
+        Some(dir) => {
+            let dir = std::path::absolute(dir).map_err(|e| Failure::Io("--cache-dir", e))?;
+            CacheOptions::at(dir)
+        }
+        None if args.sources.is_empty() => CacheOptions::memory_only(),
+        None => CacheOptions::default(),
+    };
+    Ok(cache.offline(args.offline))
 }
 
 /// Warnings always reach stderr; `--verbose` adds rnuget's debug lines (one per request).

@@ -102,8 +102,8 @@ pub fn to_vec(stream: &Stream<'_>, url: &str, wanted: Requested<'_>) -> Result<V
     };
     let mut bytes = Vec::new();
     stream(&mut bytes).map_err(fail)?;
-    // TODO(package-reader): validate without a copy once PackageReader can hand its bytes back.
-    let package = PackageReader::from_bytes(bytes.clone(), &label).map_err(fail)?;
+    // Validated where they lie: a package may be hundreds of megabytes, and a copy doubles that.
+    let package = PackageReader::from_slice(&bytes, &label).map_err(fail)?;
     wanted.check(&package, url).map_err(fail)?;
     Ok(bytes)
 }
@@ -170,6 +170,46 @@ impl Write for HashingWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::DemoPackage;
+
+    const URL: &str = "http://127.0.0.1:1/flat/demo.core/1.0.0/demo.core.1.0.0.nupkg";
+
+    /// `to_vec` of a body that is `body`, for `Demo.Core 1.0.0`.
+    fn download(body: &[u8]) -> Result<Vec<u8>> {
+        let version = NuGetVersion::parse("1.0.0").unwrap();
+        let wanted = Requested {
+            id: "demo.CORE",
+            version: &version,
+        };
+        let stream = |writer: &mut dyn Write| {
+            writer.write_all(body)?;
+            Ok(body.len() as u64)
+        };
+        to_vec(&stream, URL, wanted)
+    }
+
+    #[test]
+    fn a_download_into_memory_is_the_body_validated() {
+        let package = DemoPackage::new("Demo.Core", "1.0.0").to_nupkg();
+        assert!(download(&package).unwrap() == package);
+
+        let other = DemoPackage::new("Demo.Other", "1.0.0").to_nupkg();
+        let err = download(&other).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidPackage);
+        assert!(
+            err.message()
+                .contains("is Demo.Other 1.0.0, not the demo.CORE 1.0.0")
+        );
+
+        let err = download(&package[..package.len() - 30]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidPackage);
+        let text = err.to_string();
+        assert!(
+            text.contains("downloading package demo.CORE 1.0.0"),
+            "{text}"
+        );
+        assert!(text.contains("not a readable zip archive"), "{text}");
+    }
 
     #[test]
     #[cfg(unix)]

@@ -248,7 +248,9 @@ impl Log for CallbackLogger {
 /// Lifetime: `user_data` must stay valid until the callback is replaced or removed.
 /// Threads: callable from any thread. The callback is called on whatever thread logs, possibly
 /// several at once, so it and `user_data` must be thread-safe; it must not call
-/// `rnuget_set_log_callback`.
+/// `rnuget_set_log_callback`, nor any `rnuget_client_*` function: it may run while the client
+/// holds a lock (a source being set up, a service index being fetched), and a call back into
+/// the client waits for that lock forever. Queue the line and act on it after the call returns.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_set_log_callback(
     callback: rnuget_log_callback,

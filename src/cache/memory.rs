@@ -176,8 +176,9 @@ impl MemoryCache {
         MemoryCache {
             options,
             inner: Mutex::new(Inner {
-                // Bounded by the entry cap; the byte cap is enforced on insert.
-                lru: LruCache::new(capacity),
+                // Bounded by the entry cap; the byte cap is enforced on insert. Sparse: the cap
+                // may be huge (UINT64_MAX from C), and `new` would reserve room for all of it.
+                lru: LruCache::sparse(capacity),
                 bytes: 0,
             }),
             hits: AtomicU64::new(0),

@@ -506,6 +506,24 @@ fn memory_statistics_count_hits_misses_and_evictions() {
 }
 
 #[test]
+fn an_entry_cap_of_usize_max_means_no_cap_and_allocates_nothing_up_front() {
+    // The C ABI passes UINT64_MAX through: a cap, not a size to reserve.
+    let feed = DemoFeed::start().unwrap();
+    let memory = MemoryOptions {
+        max_entries: usize::MAX,
+        ..MemoryOptions::default()
+    };
+    let client = cached_client_with(
+        &feed.index_url(),
+        CacheOptions::memory_only().memory(Some(memory)),
+    );
+    client.list_versions("Demo.Core").unwrap();
+    client.list_versions("Demo.Core").unwrap();
+    let stats = client.cache_stats().memory.unwrap();
+    assert_eq!((stats.hits, stats.entries), (1, 1));
+}
+
+#[test]
 fn clearing_the_cache_removes_the_disk_entries() {
     let feed = DemoFeed::start().unwrap();
     let dir = temp_dir("clear");

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cache;
+mod calendar;
 pub mod client;
 pub mod demo;
 pub mod error;

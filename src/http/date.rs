@@ -14,6 +14,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::calendar::{civil_from_days, days_from_civil, days_in_month};
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -60,7 +62,7 @@ pub fn parse_http_date_at(value: &str, now: SystemTime) -> Option<SystemTime> {
 struct Written {
     weekday: usize,
     year: i64,
-    month: u32,
+    month: i64,
     day: i64,
     hour: i64,
     minute: i64,
@@ -139,7 +141,7 @@ fn written(weekday: usize, year: i64, month: &str, day: i64, time: &str) -> Opti
     Some(Written {
         weekday,
         year,
-        month: index(&MONTHS, month)? as u32 + 1,
+        month: index(&MONTHS, month)? as i64 + 1,
         day,
         hour: number(hour, 2)?,
         minute: number(minute, 2)?,
@@ -180,37 +182,9 @@ fn number(digits: &str, len: usize) -> Option<i64> {
         .flatten()
 }
 
-fn days_in_month(year: i64, month: u32) -> i64 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The Gregorian year of a day counted from 1970-01-01 (the inverse of [`days_from_civil`]).
+/// The Gregorian year of a day counted from 1970-01-01.
 fn year_of(days: i64) -> i64 {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    // March-based years: January and February belong to the next calendar year.
-    yoe + era * 400 + i64::from(mp >= 10)
+    civil_from_days(days).0
 }
 
 #[cfg(test)]

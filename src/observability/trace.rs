@@ -272,7 +272,8 @@ impl Outcome {
 /// so that reporting it allocates nothing ([`Span::to_record`] keeps a copy).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Span<'a> {
-    /// `service_index`, `metadata`, `versions`, `search`, `autocomplete`, `download` or
+    /// `service_index` (only when the index is loaded, not when a provider's in-memory copy
+    /// answers), `metadata`, `versions`, `search`, `autocomplete`, `download` or
     /// `cache_lookup`.
     pub name: &'static str,
     /// This span's id.

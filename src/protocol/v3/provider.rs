@@ -95,28 +95,30 @@ impl V3Provider {
     ///
     /// [`SERVICE_INDEX_MEMORY_TTL`]: super::SERVICE_INDEX_MEMORY_TTL
     pub fn service_index_with(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {
-        let observability = self.http.observability();
-        let timer = Timer::start(observability, "service_index");
-        let result = self.load_service_index(context);
-        let attributes = [("source", self.source_url.as_str())];
-        timer.finish(observability, context.trace(), &attributes, result)
+        self.index.get_or_load(context, || {
+            // A span only when the index is loaded (from disk or the feed): answering from the
+            // copy this provider holds is a field read, not an operation worth a span.
+            let observability = self.http.observability();
+            let timer = Timer::start(observability, "service_index");
+            let result = self.load_service_index(context);
+            let attributes = [("source", self.source_url.as_str())];
+            timer.finish(observability, context.trace(), &attributes, result)
+        })
     }
 
     fn load_service_index(&self, context: &SourceCacheContext) -> Result<Arc<ServiceIndex>> {
-        self.index.get_or_load(context, || {
-            let own = IndexSlot::disk_context(context);
-            let url = &self.raw_source_url;
-            let key = naming::SERVICE_INDEX_KEY;
-            let entry = Entry::new(&self.source_url, key, url).without_memory();
-            self.cache
-                .get(
-                    &own,
-                    entry,
-                    || self.get(&own, url),
-                    |bytes| ServiceIndex::parse(bytes, &self.source_url),
-                )
-                .map_err(|e| self.named(index_failure(e, &self.source_url)))
-        })
+        let own = IndexSlot::disk_context(context);
+        let url = &self.raw_source_url;
+        let key = naming::SERVICE_INDEX_KEY;
+        let entry = Entry::new(&self.source_url, key, url).without_memory();
+        self.cache
+            .get(
+                &own,
+                entry,
+                || self.get(&own, url),
+                |bytes| ServiceIndex::parse(bytes, &self.source_url),
+            )
+            .map_err(|e| self.named(index_failure(e, &self.source_url)))
     }
 
     /// The registration index URL of `id` (`{RegistrationsBaseUrl}/{id-lower}/index.json`).

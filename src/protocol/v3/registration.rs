@@ -166,15 +166,17 @@ pub fn decode_index(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationInd
         .items
         .unwrap_or_default()
         .into_iter()
-        .map(|page| Page {
-            body: match page.items {
-                Some(items) => PageBody::Inline(decode_leaves(items, id, url)),
-                None => PageBody::Remote(page.url.unwrap_or_default()),
-            },
-            lower: page.lower,
-            upper: page.upper,
+        .map(|page| {
+            Ok(Page {
+                body: match page.items {
+                    Some(items) => PageBody::Inline(decode_leaves(items, id, url)?),
+                    None => PageBody::Remote(page.url.unwrap_or_default()),
+                },
+                lower: page.lower,
+                upper: page.upper,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(RegistrationIndex {
         pages,
         bytes: bytes.len() as u64,
@@ -184,7 +186,7 @@ pub fn decode_index(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationInd
 /// Decodes a remote registration page.
 pub fn decode_page(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationPage> {
     let page: PageDoc = crate::http::parse_json(bytes, url)?;
-    let mut decoded = decode_leaves(page.items.unwrap_or_default(), id, url);
+    let mut decoded = decode_leaves(page.items.unwrap_or_default(), id, url)?;
     decoded.bytes = bytes.len() as u64;
     Ok(decoded)
 }
@@ -361,17 +363,17 @@ fn fetch_pages(
     slots.into_iter().map(Mutex::into_inner).collect()
 }
 
-/// Turns every leaf into metadata, leaving out (with a warning) those NuGet cannot read.
-fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> RegistrationPage {
+/// Turns every leaf into metadata, leaving out (with a warning) those without a catalog entry
+/// or a version. A catalog entry given only as its URL fails the whole page, as it does in
+/// NuGet.Client: it reads each leaf's `catalogEntry` as an object (before looking at versions),
+/// never follows the link, and throws on the page; a leaf whose version is unknown cannot even
+/// be told wanted or not.
+fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Result<RegistrationPage> {
     let mut decoded = Vec::with_capacity(leaves.len());
     for leaf in leaves {
         let entry = match leaf.catalog_entry {
             Some(EntryField::Inline(entry)) => entry,
-            Some(EntryField::Link(link)) => {
-                // TODO(registration-links): fetch catalog entries given only as a URL.
-                warn!(target: "rnuget::protocol", "{page_url}: skipping a leaf of {id} whose catalogEntry is only a link ({link})");
-                continue;
-            }
+            Some(EntryField::Link(link)) => return Err(link_only(id, &link, page_url)),
             None => {
                 warn!(target: "rnuget::protocol", "{page_url}: skipping a leaf of {id} without catalogEntry");
                 continue;
@@ -392,10 +394,19 @@ fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Registration
             metadata,
         });
     }
-    RegistrationPage {
+    Ok(RegistrationPage {
         leaves: decoded,
         bytes: 0,
-    }
+    })
+}
+
+/// The error for a leaf whose `catalogEntry` is only a link.
+fn link_only(id: &str, link: &str, page_url: &str) -> Error {
+    let message = format!(
+        "a registration leaf of {id} gives its catalogEntry only as a link ({link}); \
+         registration pages must hold their catalog entries inline"
+    );
+    Error::new(ErrorKind::Protocol, message).with_url(page_url)
 }
 
 /// Adds the metadata of the wanted leaves; a wanted leaf that did not decode fails the read.

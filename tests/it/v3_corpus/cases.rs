@@ -321,6 +321,71 @@ fn not_found_is_a_result_the_caller_can_tell_from_a_failure() {
     assert!(err.to_string().contains("Broken"), "{err}");
 }
 
+/// NuGet.Client reads every leaf's `catalogEntry` as an object and throws on a page where one
+/// is only a link; it never follows the link. rnuget fails the same reads, saying why, and
+/// fetches nothing at the link (served here, so that following it would have succeeded).
+#[test]
+fn a_leaf_whose_catalog_entry_is_only_a_link_fails_its_page() {
+    let (feed, provider) = registration_feed();
+    let base = feed.base_url();
+    let link = format!("{base}/catalog/linked.only.1.1.0.json");
+    feed.serve(
+        "/catalog/linked.only.1.1.0.json",
+        json!({"id": "Linked.Only", "version": "1.1.0"}).to_string(),
+    );
+    let linked = json!({"catalogEntry": link});
+    feed.serve(
+        "/reg/linked.only/index.json",
+        inline_index(vec![
+            leaf("Linked.Only", "1.0.0", json!({})),
+            linked.clone(),
+        ]),
+    );
+    let index_url = format!("{base}/reg/linked.only/index.json");
+    for err in [
+        provider.get_metadata("Linked.Only", &ALL).unwrap_err(),
+        provider
+            .get_version_metadata("Linked.Only", &v("1.0.0"))
+            .unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        assert_eq!(err.url(), Some(index_url.as_str()));
+        assert!(
+            err.message().contains("a registration leaf of Linked.Only"),
+            "{err}"
+        );
+        assert!(err.message().contains(&link), "{err}");
+    }
+
+    // On a remote page, only reads that fetch that page fail, as in NuGet.Client.
+    let (good, bad) = (format!("{base}/pages/good"), format!("{base}/pages/bad"));
+    let index = json!({"items": [
+        {"@id": good, "lower": "1.0.0", "upper": "1.0.0"},
+        {"@id": bad, "lower": "2.0.0", "upper": "2.0.0"},
+    ]});
+    feed.serve("/reg/paged.link/index.json", index.to_string());
+    let good_page = json!({"items": [leaf("Paged.Link", "1.0.0", json!({}))]});
+    feed.serve("/pages/good", good_page.to_string());
+    feed.serve("/pages/bad", json!({"items": [linked]}).to_string());
+    let one = provider.get_version_metadata("Paged.Link", &v("1.0.0"));
+    assert_eq!(one.unwrap().version, v("1.0.0"));
+    let err = provider
+        .get_version_metadata("Paged.Link", &v("2.0.0"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.url(), Some(bad.as_str()));
+    let err = provider.get_metadata("Paged.Link", &ALL).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(
+        !feed
+            .requested()
+            .iter()
+            .any(|path| path.starts_with("/catalog/")),
+        "{:?}",
+        feed.requested()
+    );
+}
+
 #[test]
 fn responses_over_the_size_cap_are_too_large() {
     let (feed, _) = registration_feed();

@@ -891,10 +891,27 @@ fn the_binary_reports_failures_alike_with_or_without_json_and_prints_nothing_fir
     // The hint only for an id that exists, naming what would show it.
     let (code, out, err) = rnuget(&["metadata", "Only.Pre", "-s", &url]);
     assert_eq!((code, out.as_str()), (3, ""), "{err}");
-    assert!(
-        err.contains("1 version hidden; try --prerelease or --unlisted"),
-        "{err}"
+    assert!(err.contains("1 version hidden; try --prerelease)"), "{err}");
+    // A registration with none of the versions the version list has hides nothing.
+    let leafless = proxy(
+        &demo,
+        |request| {
+            let registration = request.path().ends_with("/long.text/index.json")
+                && !request.path().contains("/flatcontainer/");
+            registration.then(|| Response::json(r#"{"count":0,"items":[]}"#))
+        },
+        |text, _| text,
     );
+    let leafless_url = format!("{}/v3/index.json", leafless.base_url());
+    for extra in [&[][..], &["--prerelease", "--unlisted"][..]] {
+        let mut args = vec!["metadata", "Long.Text", "-s", &leafless_url];
+        args.extend(extra);
+        let (code, _, err) = rnuget(&args);
+        assert_eq!(code, 3, "{err}");
+        let said = "no source has metadata of Long.Text: its registration lists none of the \
+                    versions its version list has (1 version)";
+        assert!(err.contains(said), "{err}");
+    }
     let (code, _, err) = rnuget(&["metadata", "Nope", "-s", &url]);
     assert_eq!(code, 3, "{err}");
     assert!(

@@ -148,21 +148,41 @@ fn metadata(
     Ok(())
 }
 
-/// Why `metadata ID` found nothing: no such id, or only versions the options hide (then the
-/// hint names the options that would show them).
+/// Why `metadata ID` found nothing: no such id, only versions the options hide (then the hint
+/// names the options that would show them), or a registration that lists none of the versions
+/// the version list has.
 fn no_metadata(client: &Client, id: &str, options: &MetadataOptions) -> Result<Error, Failure> {
     let all = client.list_versions(id)?;
-    if all.is_empty() || (options.include_prerelease && options.include_unlisted) {
+    if all.is_empty() {
         return Ok(Error::new(
             ErrorKind::NotFound,
             format!("no source has {id}"),
         ));
     }
+    let everything = MetadataOptions {
+        include_prerelease: true,
+        include_unlisted: true,
+    };
+    let hidden = match *options == everything {
+        true => Vec::new(),
+        false => client.get_metadata(id, &everything)?.value,
+    };
+    if hidden.is_empty() {
+        // Not "hidden": the registration itself has nothing to show.
+        return Ok(Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "no source has metadata of {id}: its registration lists none of the versions \
+                 its version list has ({})",
+                render::count(all.len() as u64, "version", "versions")
+            ),
+        ));
+    }
     let mut hint = Vec::new();
-    if !options.include_prerelease && all.iter().any(|v| v.is_prerelease()) {
+    if !options.include_prerelease && hidden.iter().any(|m| m.version.is_prerelease()) {
         hint.push("--prerelease");
     }
-    if !options.include_unlisted {
+    if !options.include_unlisted && hidden.iter().any(|m| !m.listed) {
         hint.push("--unlisted");
     }
     let hint = hint.join(" or ");
@@ -170,7 +190,7 @@ fn no_metadata(client: &Client, id: &str, options: &MetadataOptions) -> Result<E
         ErrorKind::NotFound,
         format!(
             "no source lists a version of {id} to show ({} hidden; try {hint})",
-            render::count(all.len() as u64, "version", "versions")
+            render::count(hidden.len() as u64, "version", "versions")
         ),
     ))
 }

@@ -36,6 +36,18 @@ pub fn check_encoding(content_encoding: Option<&str>) -> Result<(), String> {
     }
 }
 
+/// The coding rnuget decodes itself for this `Content-Encoding` (`deflate`), so that a failed
+/// read can be told from a transport fault; `None` when the body is sent as is or ureq decodes
+/// it (`gzip`, which ureq reports as its own decompression error).
+pub fn own_codec(content_encoding: Option<&str>) -> Option<&'static str> {
+    content_encoding
+        .is_some_and(|e| {
+            e.split(',')
+                .any(|part| part.trim().eq_ignore_ascii_case("deflate"))
+        })
+        .then_some("deflate")
+}
+
 /// Wraps a body reader so that a `Content-Encoding: deflate` body comes out decoded.
 ///
 /// HTTP's "deflate" is meant to be zlib-wrapped (RFC 9110), but some servers send a raw deflate
@@ -44,11 +56,7 @@ pub fn decoded<'a, R: Read + 'a>(
     reader: R,
     content_encoding: Option<&str>,
 ) -> io::Result<Box<dyn Read + 'a>> {
-    let is_deflate = content_encoding.is_some_and(|e| {
-        e.split(',')
-            .any(|part| part.trim().eq_ignore_ascii_case("deflate"))
-    });
-    if !is_deflate {
+    if own_codec(content_encoding).is_none() {
         return Ok(Box::new(reader));
     }
     let mut buffered = BufReader::new(reader);

@@ -468,7 +468,12 @@ impl HttpClient {
             }
             Err(err) => {
                 let err = match err {
-                    CopyError::Read(e) => errors::from_io(e, &shown, &deadlines),
+                    CopyError::Read(e) => errors::from_decoded_read(
+                        e,
+                        body::own_codec(encoding.as_deref()),
+                        &shown,
+                        &deadlines,
+                    ),
                     CopyError::Write(e) => Error::from(e)
                         .context("writing the response")
                         .with_url(&shown),

@@ -51,6 +51,9 @@ pub fn timed_out_after(limit: Duration, doing: &str) -> String {
 pub fn from_ureq(err: ureq::Error, url: &str, deadlines: &Deadlines) -> Error {
     let (kind, message) = match err {
         ureq::Error::Io(io_err) => return from_plain_io(io_err, url, deadlines),
+        ureq::Error::Decompress(codec, io_err) => {
+            return from_decompress(codec, io_err, url, deadlines);
+        }
         ureq::Error::Timeout(which) => (ErrorKind::Timeout, deadlines.timed_out(which)),
         ureq::Error::BadUri(uri) => (ErrorKind::InvalidArgument, format!("bad URL {uri:?}")),
         ureq::Error::Http(e) => (ErrorKind::InvalidArgument, format!("bad request: {e}")),
@@ -81,6 +84,50 @@ pub fn from_ureq(err: ureq::Error, url: &str, deadlines: &Deadlines) -> Error {
 pub fn from_io(err: io::Error, url: &str, deadlines: &Deadlines) -> Error {
     // ureq wraps its own errors (a deadline, a broken chunk) in `io::Error` while a body is read.
     from_ureq(ureq::Error::from(err), url, deadlines)
+}
+
+/// An error for a failed read of a body that rnuget decodes itself (`deflate`, named by
+/// `codec`), or of a body sent as is (`codec` is `None`).
+pub fn from_decoded_read(
+    err: io::Error,
+    codec: Option<&str>,
+    url: &str,
+    deadlines: &Deadlines,
+) -> Error {
+    match (codec, ureq::Error::from(err)) {
+        (Some(codec), ureq::Error::Io(inner)) => from_decompress(codec, inner, url, deadlines),
+        (_, other) => from_ureq(other, url, deadlines),
+    }
+}
+
+/// An error for a body that failed while being decompressed. A transport fault under the
+/// decoder (a reset, a connection cut short, a deadline) keeps its own kind and may heal by
+/// asking again; anything else means the server sent bytes that are not the coding it
+/// declared, which asking again does not heal: a protocol error, not retried.
+fn from_decompress(codec: &str, err: io::Error, url: &str, deadlines: &Deadlines) -> Error {
+    if is_transport_fault(&err) {
+        return from_plain_io(err, url, deadlines);
+    }
+    Error::new(
+        ErrorKind::Protocol,
+        format!("the {codec} body does not decompress: {err}"),
+    )
+    .with_url(url)
+}
+
+/// Whether a read failed in the connection rather than in the bytes it carried. A compressed
+/// stream that ends early reads as `UnexpectedEof`, as a cut connection does: it is retried.
+fn is_transport_fault(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::TimedOut
+            | io::ErrorKind::WouldBlock
+    )
 }
 
 fn from_plain_io(err: io::Error, url: &str, deadlines: &Deadlines) -> Error {

@@ -11,6 +11,8 @@
 //! | other 4xx (404 included), other statuses        | no      |
 //! | TLS faults (certificate rejected, bad handshake) | no      |
 //! | invalid responses (bad encoding, JSON), too large | no     |
+//! | a body that does not decompress (corrupt gzip or deflate data) | no |
+//! | a compressed body cut short (the stream ends early) | yes   |
 //!
 //! The defaults are NuGet.Client's (its "enhanced" retry, on by default): 6 tries, waits of
 //! `2^n` × 1 s plus up to 200 ms of jitter after the n-th failure, a `Retry-After` header
@@ -247,6 +249,48 @@ mod tests {
     fn row_truncated_body_retries() {
         let eof = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "eof");
         row(super::super::errors::from_io(eof, "u", &DEADLINES), true);
+    }
+
+    #[test]
+    fn row_corrupt_compressed_bodies_do_not_retry_cut_ones_do() {
+        let corrupt =
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "corrupt deflate stream");
+        let err = super::super::errors::from_ureq(
+            ureq::Error::Decompress("gzip", corrupt),
+            "u",
+            &DEADLINES,
+        );
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(
+            err.message(),
+            "the gzip body does not decompress: corrupt deflate stream"
+        );
+        row(err, false);
+        let corrupt =
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "corrupt deflate stream");
+        let err =
+            super::super::errors::from_decoded_read(corrupt, Some("deflate"), "u", &DEADLINES);
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        row(err, false);
+        for cut in [
+            std::io::ErrorKind::UnexpectedEof,
+            std::io::ErrorKind::ConnectionReset,
+        ] {
+            let inner = std::io::Error::new(cut, "peer disconnected");
+            row(
+                super::super::errors::from_ureq(
+                    ureq::Error::Decompress("gzip", inner),
+                    "u",
+                    &DEADLINES,
+                ),
+                true,
+            );
+            let inner = std::io::Error::new(cut, "peer disconnected");
+            row(
+                super::super::errors::from_decoded_read(inner, Some("deflate"), "u", &DEADLINES),
+                true,
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use fault_server::{Fault, FaultServer};
 use rnuget::ErrorKind;
 use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::DemoFeed;
+use rnuget::demo::server::{LoopbackServer, Response};
 use rnuget::http::{HttpClient, HttpOptions, RetryPolicy};
 use rnuget::resilience::{
     BreakerOptions, BreakerState, FakeClock, RateLimit, ResilienceOptions, SourceLimits,
@@ -173,6 +174,38 @@ fn failures_that_do_not_heal_are_not_retried() {
     let err = retrying(&clock).get_bytes(&url).unwrap_err();
     assert_eq!(server.requests(), 1, "{err}");
     assert!(clock.sleeps().is_empty());
+}
+
+/// A gzip body whose compressed data is garbage (a valid header, then bytes no deflate stream
+/// starts with), and a zlib-wrapped deflate body cut to garbage the same way.
+fn corrupt_bodies() -> [(&'static str, Vec<u8>); 2] {
+    let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    gzip.extend_from_slice(&[0xff; 64]);
+    let mut zlib = vec![0x78, 0x9c];
+    zlib.extend_from_slice(&[0xff; 64]);
+    [("gzip", gzip), ("deflate", zlib)]
+}
+
+#[test]
+fn a_body_that_does_not_decompress_is_a_protocol_error_not_retried() {
+    for (coding, body) in corrupt_bodies() {
+        let server = LoopbackServer::start(move |_| {
+            Response::json(body.clone()).with_header("Content-Encoding", coding)
+        })
+        .unwrap();
+        let clock = FakeClock::new();
+        let url = format!("{}/index.json", server.base_url());
+        let err = retrying(&clock).get_bytes(&url).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{coding}: {err}");
+        assert_eq!(server.request_count(), 1, "{coding}: {err}");
+        assert_eq!(err.url(), Some(url.as_str()), "{coding}");
+        assert!(
+            err.message()
+                .starts_with(&format!("the {coding} body does not decompress")),
+            "{coding}: {err}"
+        );
+        assert!(clock.sleeps().is_empty(), "{coding}");
+    }
 }
 
 #[test]

@@ -164,7 +164,7 @@ pub fn decode_index(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationInd
     let index: IndexDoc = crate::http::parse_json(bytes, url)?;
     let pages = index
         .items
-        .unwrap_or_default()
+        .ok_or_else(|| no_items(format!("the registration index of {id}"), url))?
         .into_iter()
         .map(|page| {
             Ok(Page {
@@ -186,9 +186,24 @@ pub fn decode_index(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationInd
 /// Decodes a remote registration page.
 pub fn decode_page(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationPage> {
     let page: PageDoc = crate::http::parse_json(bytes, url)?;
-    let mut decoded = decode_leaves(page.items.unwrap_or_default(), id, url)?;
+    let items = page
+        .items
+        .ok_or_else(|| no_items(format!("a registration page of {id}"), url))?;
+    let mut decoded = decode_leaves(items, id, url)?;
     decoded.bytes = bytes.len() as u64;
     Ok(decoded)
+}
+
+/// A registration document without its `items` array (missing or null). NuGet.Client walks
+/// the array without a null check, so such a document fails the read there too; an empty array
+/// is a valid document with nothing in it. Failing here, in the decoder, also keeps the
+/// document out of the cache.
+fn no_items(what: String, url: &str) -> Error {
+    Error::new(
+        ErrorKind::Protocol,
+        format!("{what} has no \"items\" array"),
+    )
+    .with_url(url)
 }
 
 /// How much one registration read may take in (from [`crate::http::HttpOptions`]).

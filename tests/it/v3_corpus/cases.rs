@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rnuget::ErrorKind;
+use rnuget::cache::{Cache, CacheOptions};
 use rnuget::demo::packages::DemoPackage;
 use rnuget::demo::server::{LoopbackServer, Response};
 use rnuget::framework::NuGetFramework;
@@ -578,4 +579,64 @@ fn a_page_at_a_url_that_is_not_http_is_a_protocol_error() {
     assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
     assert_eq!(err.url(), Some("file:///etc/passwd"));
     assert!(err.message().contains("not http:// or https://"), "{err}");
+}
+
+/// How many times `path` was requested.
+fn times_requested(feed: &CaptureFeed, path: &str) -> usize {
+    feed.requested().iter().filter(|p| *p == path).count()
+}
+
+#[test]
+fn a_registration_without_an_items_array_is_a_protocol_error_and_not_kept() {
+    // NuGet.Client walks `items` without a null check: a missing (or null) array fails the
+    // read, while an empty one is a registration with no versions.
+    let (feed, _) = registration_feed();
+    let cache = Cache::new(&CacheOptions::memory_only()).unwrap();
+    let http = Arc::new(HttpClient::new(HttpOptions::default()).unwrap());
+    let base = feed.base_url();
+    let provider = V3Provider::with_cache(&format!("{base}/index.json"), http, Arc::new(cache));
+    for body in [r#"{"count":0}"#, r#"{"count":0,"items":null}"#] {
+        feed.serve("/reg/no.items/index.json", body);
+        feed.server.clear_requests();
+        for _ in 0..2 {
+            let err = provider.get_metadata("No.Items", &ALL).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{body}: {err}");
+            assert_eq!(
+                err.url(),
+                Some(format!("{base}/reg/no.items/index.json").as_str()),
+                "{body}: {err}"
+            );
+            assert!(
+                err.message()
+                    .contains("the registration index of No.Items has no \"items\" array"),
+                "{body}: {err}"
+            );
+        }
+        assert_eq!(
+            times_requested(&feed, "/reg/no.items/index.json"),
+            2,
+            "{body}: a broken index is not kept"
+        );
+    }
+    // The same for a remote page.
+    let page = format!("{base}/reg/no.leaves/page1.json");
+    let index = json!({"items": [{"@id": page, "lower": "1.0.0", "upper": "2.0.0"}]});
+    feed.serve("/reg/no.leaves/index.json", index.to_string());
+    feed.serve(&page, r#"{"count":0}"#);
+    let err = provider.get_metadata("No.Leaves", &ALL).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.url(), Some(page.as_str()), "{err}");
+    assert!(
+        err.message()
+            .contains("a registration page of No.Leaves has no \"items\" array"),
+        "{err}"
+    );
+
+    // An empty array is a valid, empty registration, and is kept.
+    feed.serve("/reg/empty/index.json", r#"{"count":0,"items":[]}"#);
+    feed.server.clear_requests();
+    for _ in 0..2 {
+        assert!(provider.get_metadata("Empty", &ALL).unwrap().is_empty());
+    }
+    assert_eq!(times_requested(&feed, "/reg/empty/index.json"), 1);
 }

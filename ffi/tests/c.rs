@@ -369,14 +369,59 @@ fn example_program_lists_shows_and_downloads() {
         "the example's download differs from the feed's package"
     );
 
-    // A failure is reported with its status name and message, and a non-zero exit.
-    let mut command = Command::new(build("example.c", "example", false));
-    command
-        .arg(format!("{}/v3/index.json", failing.base_url()))
-        .arg(&args.id);
-    let output = command.output().expect("the example starts");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("RNUGET_ERR_HTTP_STATUS (300)"), "{stderr}");
+    // A failure is reported with its status name and the library's message (naming the URL),
+    // and exit status 1.
+    let plain = build("example.c", "example", false);
+    let failing_url = format!("{}/v3/index.json", failing.base_url());
+    let (code, stdout, stderr) = run_example(&plain, &[&failing_url, &args.id]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("listing versions failed: RNUGET_ERR_HTTP_STATUS (300)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("HTTP status: 500"), "{stderr}");
+    assert!(stderr.contains(&format!("URL: {failing_url}")), "{stderr}");
+    assert!(!stdout.contains("versions of"), "{stdout}");
+
+    // An id no source has: the library answers an empty list, the example exits 3 saying so.
+    let (code, stdout, stderr) = run_example(&plain, &[&args.index_url, "Nope.Package"]);
+    assert_eq!(code, Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("Nope.Package: no source has this package (its version list is empty)"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("metadata:"), "{stdout}");
+}
+
+#[test]
+fn example_program_falls_back_to_the_latest_prerelease() {
+    let feed = DemoFeed::with_packages([
+        rnuget::demo::DemoPackage::new("Only.Pre", "1.0.0-beta.1"),
+        rnuget::demo::DemoPackage::new("Only.Pre", "1.0.0-beta.2"),
+    ])
+    .expect("the feed starts");
+    let exe = build("example.c", "example_pre", false);
+    let (code, stdout, stderr) = run_example(&exe, &[&feed.index_url(), "only.pre"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("latest prerelease (no stable one) version: 1.0.0-beta.2"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\"id\":\"Only.Pre\",\"version\":\"1.0.0-beta.2\""),
+        "{stdout}"
+    );
+}
+
+/// Runs the example with `args`: its exit code, stdout and stderr.
+fn run_example(exe: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(exe)
+        .args(args)
+        .output()
+        .expect("the example starts");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }

@@ -2,6 +2,7 @@
 //! `rnuget` binary end to end.
 
 mod credentials;
+mod serve_demo;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -19,6 +19,8 @@ pub enum Command {
     },
     /// `demo`
     Demo,
+    /// `serve-demo [--port N]`: serve the demo feed on `127.0.0.1:N` (0: a free port).
+    ServeDemo { port: u16 },
     /// `help`, `--help`
     Help,
     /// `--version`
@@ -61,6 +63,8 @@ COMMANDS:
     metadata ID [VERSION]     metadata of VERSION, or of every version of ID
     download ID VERSION       download the .nupkg (validated, SHA-512 printed)
     demo                      walk search, versions, metadata and download on the demo feed
+    serve-demo                serve the demo feed on 127.0.0.1 until killed (Ctrl-C); its
+                              service index URL is the first line on stdout
     help                      print this help
 
 OPTIONS:
@@ -73,6 +77,7 @@ OPTIONS:
         --prerelease          search, metadata ID: include prerelease versions
         --unlisted            metadata ID: include unlisted versions
         --skip N, --take N    search: paging (default 0 and 20)
+        --port N              serve-demo: the port to listen on (default: a free one)
         --ignore-failed-sources
                               a source that fails is skipped with a warning. Without it, as
                               in a NuGet restore, a failing source fails the command even
@@ -116,6 +121,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
     let mut range = None;
     let mut skip = 0u32;
     let mut take = 20u32;
+    let mut port = 0u16;
     let mut help = false;
     let mut version = false;
     // Options that belong to some commands only, as written, to refuse them elsewhere.
@@ -144,6 +150,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
             "--range" => range = Some(value("a version range")?),
             "--skip" => skip = number(&name, &value("a number")?)?,
             "--take" => take = number(&name, &value("a number")?)?,
+            "--port" => port = port_number(&value("a port number")?)?,
             "--json" => parsed.json = true,
             "--prerelease" => parsed.prerelease = true,
             "--unlisted" => parsed.unlisted = true,
@@ -170,7 +177,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
     } else if version {
         Command::Version
     } else {
-        command(positional, output, range, skip, take)?
+        command(positional, output, range, skip, take, port)?
     };
     if let Some(name) = command_name(&parsed.command) {
         for (option, written) in scoped {
@@ -216,6 +223,10 @@ const SCOPED: &[Scoped] = &[
         names: &["--unlisted"],
         commands: &["metadata"],
     },
+    Scoped {
+        names: &["--port"],
+        commands: &["serve-demo"],
+    },
 ];
 
 /// The name of a feed command, `None` for the others (help, version, demo).
@@ -226,6 +237,7 @@ fn command_name(command: &Command) -> Option<&'static str> {
         Command::Metadata { .. } => Some("metadata"),
         Command::Download { .. } => Some("download"),
         Command::Demo => Some("demo"),
+        Command::ServeDemo { .. } => Some("serve-demo"),
         Command::Help | Command::Version => None,
     }
 }
@@ -236,6 +248,7 @@ fn command(
     range: Option<String>,
     skip: u32,
     take: u32,
+    port: u16,
 ) -> Result<Command, String> {
     let mut words = positional.into_iter();
     let Some(name) = words.next() else {
@@ -284,6 +297,10 @@ fn command(
             arity(0, 0, "demo")?;
             Command::Demo
         }
+        "serve-demo" => {
+            arity(0, 0, "serve-demo [--port N]")?;
+            Command::ServeDemo { port }
+        }
         "help" => Command::Help,
         other => return Err(format!("unknown command '{other}'")),
     };
@@ -293,6 +310,11 @@ fn command(
 fn number(name: &str, text: &str) -> Result<u32, String> {
     text.parse()
         .map_err(|_| format!("{name} needs a number, not '{text}'"))
+}
+
+fn port_number(text: &str) -> Result<u16, String> {
+    text.parse()
+        .map_err(|_| format!("--port needs a port number (0 to 65535), not '{text}'"))
 }
 
 #[cfg(test)]
@@ -377,6 +399,30 @@ mod tests {
         assert_eq!(
             parse_line("versions x --cache-dir").unwrap_err(),
             "--cache-dir needs a folder"
+        );
+        assert_eq!(
+            parse_line("serve-demo --port 70000").unwrap_err(),
+            "--port needs a port number (0 to 65535), not '70000'"
+        );
+        assert_eq!(
+            parse_line("demo --port 1").unwrap_err(),
+            "unknown option --port for demo"
+        );
+        assert_eq!(
+            parse_line("serve-demo now").unwrap_err(),
+            "usage: rnuget serve-demo [--port N]"
+        );
+    }
+
+    #[test]
+    fn serve_demo_takes_a_port() {
+        assert_eq!(
+            parse_line("serve-demo").unwrap().command,
+            Command::ServeDemo { port: 0 }
+        );
+        assert_eq!(
+            parse_line("serve-demo --port=5000").unwrap().command,
+            Command::ServeDemo { port: 5000 }
         );
     }
 

@@ -29,7 +29,7 @@ pub fn run(
             version,
             output,
         } => download(client, args, id, version, output.clone(), out),
-        Command::Demo | Command::Help | Command::Version => Ok(()),
+        Command::Demo | Command::ServeDemo { .. } | Command::Help | Command::Version => Ok(()),
     }
 }
 

@@ -1,13 +1,15 @@
 //! `rnuget`: search, versions, metadata and download from NuGet V3 feeds on the command line.
 //!
 //! Without `--source` it starts the embedded demo feed on loopback and uses that, so every
-//! command works offline; `rnuget demo` walks through all of them. See `rnuget --help`.
+//! command works offline; `rnuget demo` walks through all of them, and `rnuget serve-demo`
+//! serves that feed for other programs. See `rnuget --help`.
 
 mod args;
 mod commands;
 mod demo;
 mod failure;
 mod render;
+mod serve_demo;
 mod terminal;
 
 use std::io::Write;
@@ -37,6 +39,7 @@ fn run(args: &Args) -> Result<(), Failure> {
         Command::Help => Ok(out.write_all(args::USAGE.as_bytes())?),
         Command::Version => Ok(writeln!(out, "rnuget {}", env!("CARGO_PKG_VERSION"))?),
         Command::Demo => demo::run(&mut out),
+        Command::ServeDemo { port } => serve_demo::run(&mut out, *port),
         command => {
             // The feed must outlive the client's calls: keep it until the command is done.
             let (client, _feed) = client_for(args)?;

@@ -1,5 +1,7 @@
 //! [`TokenBucket`]: at most `capacity` requests at once, then `refill_tokens` more every
-//! `refill_interval`, refilled by a std thread that ends when the bucket is dropped.
+//! `refill_interval`, refilled by a std thread that ends when the bucket is dropped. The thread
+//! wakes at most every [`MIN_REFILL_INTERVAL`]: a shorter interval is served by adding
+//! proportionally more tokens per wake-up, so the configured rate holds without spinning a core.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -9,6 +11,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+/// The shortest wait between two refills. An interval below it (1 ns, say) would keep the
+/// refill thread busy on a core; such a limit is refilled every whole multiple of its
+/// interval that reaches this, with that many times its tokens.
+pub const MIN_REFILL_INTERVAL: Duration = Duration::from_millis(1);
+
 /// A token bucket's settings. Zero is allowed everywhere: a bucket of capacity 0, or one that
 /// never refills, grants nothing once empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,13 +24,31 @@ pub struct RateLimit {
     pub capacity: u32,
     /// Tokens added every `refill_interval` (0: never refilled).
     pub refill_tokens: u32,
-    /// How often tokens are added (zero: never refilled).
+    /// How often tokens are added (zero: never refilled). Below [`MIN_REFILL_INTERVAL`] the
+    /// refill thread still wakes only that often, adding as many tokens as the intervals that
+    /// passed would have (the rate holds).
     pub refill_interval: Duration,
     /// Tokens at the start (at most `capacity`).
     pub initial_tokens: u32,
 }
 
 impl RateLimit {
+    /// How the refill thread serves this limit: how long it sleeps between refills and how
+    /// many tokens each adds. The interval as set, unless it is below
+    /// [`MIN_REFILL_INTERVAL`]: then the smallest whole multiple of it that reaches the
+    /// minimum, with as many times the tokens (saturating; a bucket holds at most `u32::MAX`).
+    pub fn refill_tick(&self) -> (Duration, u32) {
+        let interval = self.refill_interval;
+        if interval.is_zero() || interval >= MIN_REFILL_INTERVAL {
+            return (interval, self.refill_tokens);
+        }
+        let nanos = interval.as_nanos();
+        let times = MIN_REFILL_INTERVAL.as_nanos().div_ceil(nanos);
+        let tick = Duration::from_nanos(u64::try_from(nanos * times).unwrap_or(u64::MAX));
+        let tokens = u128::from(self.refill_tokens) * times;
+        (tick, u32::try_from(tokens).unwrap_or(u32::MAX))
+    }
+
     /// `per_second` requests a second, bursts of up to `per_second`, starting full.
     pub fn per_second(per_second: u32) -> RateLimit {
         RateLimit {
@@ -118,14 +143,13 @@ impl TokenBucket {
                 SERIAL.fetch_add(1, Ordering::Relaxed) % 100_000
             );
             let shared = Arc::clone(&bucket.shared);
+            let (tick, tokens) = limit.refill_tick();
             let thread = std::thread::Builder::new()
                 .name(name.clone())
                 .spawn(move || {
                     // Any other answer means the bucket was dropped (its sender with it).
-                    while let Err(RecvTimeoutError::Timeout) =
-                        stopped.recv_timeout(limit.refill_interval)
-                    {
-                        shared.refill(limit.refill_tokens);
+                    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
+                        shared.refill(tokens);
                     }
                 })?;
             bucket.stop = Some(stop);
@@ -237,6 +261,47 @@ mod tests {
         assert_eq!(bucket.stats().available, 2);
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(bucket.stats().available, 2);
+    }
+
+    #[test]
+    fn intervals_below_the_minimum_refill_proportionally_more_per_tick() {
+        let tick = |refill: u32, interval: Duration| {
+            RateLimit {
+                capacity: 10,
+                refill_tokens: refill,
+                refill_interval: interval,
+                initial_tokens: 0,
+            }
+            .refill_tick()
+        };
+        let ms = Duration::from_millis;
+        // At or above the minimum, as set.
+        assert_eq!(tick(3, ms(1)), (ms(1), 3));
+        assert_eq!(tick(3, ms(250)), (ms(250), 3));
+        assert_eq!(tick(3, Duration::ZERO), (Duration::ZERO, 3));
+        // Below it: whole multiples of the interval, the tokens scaled alike.
+        assert_eq!(tick(1, Duration::from_nanos(1)), (ms(1), 1_000_000));
+        assert_eq!(tick(2, Duration::from_micros(100)), (ms(1), 20));
+        assert_eq!(
+            tick(1, Duration::from_micros(300)),
+            (Duration::from_micros(1200), 4)
+        );
+        assert_eq!(tick(u32::MAX, Duration::from_nanos(1)), (ms(1), u32::MAX));
+    }
+
+    #[test]
+    fn a_nanosecond_interval_refills_without_spinning() {
+        let bucket = TokenBucket::new(limit_nanos(1, 1, 1)).unwrap();
+        assert!(bucket.acquire_until(Instant::now() + Duration::from_secs(10)));
+    }
+
+    fn limit_nanos(capacity: u32, refill: u32, every_ns: u64) -> RateLimit {
+        RateLimit {
+            capacity,
+            refill_tokens: refill,
+            refill_interval: Duration::from_nanos(every_ns),
+            initial_tokens: 0,
+        }
     }
 
     #[test]

@@ -874,6 +874,18 @@ enum rnuget_status rnuget_client_options_set_retry(struct rnuget_client_options 
 enum rnuget_status rnuget_client_options_set_retry_zero_delays(struct rnuget_client_options *options,
                                                                int zero);
 
+// Sets the longest wait a server's `Retry-After` header may ask for before a retry:
+// `max_ms` milliseconds (a longer one is cut to it), or with `max_ms` 0 the header is ignored
+// and the backoff alone sets every wait. The default (NuGet's) obeys up to one hour, so that a
+// hostile or broken server can stall a request that long; lower it where that matters. Turns
+// retries on with NuGet's defaults when `rnuget_client_options_set_retry` was not called.
+//
+// Ownership: nothing is allocated.
+// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_options_set_max_retry_after_ms(struct rnuget_client_options *options,
+                                                                uint64_t max_ms);
+
 // Turns on a circuit breaker per host (`host:port`), made on first use: `failure_threshold`
 // failures in a row (network errors, timeouts, 5xx; a whole retry sequence counts once) open
 // it; while open every request to the host fails at once with `RNUGET_ERR_CIRCUIT_OPEN`; after

@@ -9,7 +9,8 @@
  *   PACKAGE_ID         a package the feed has, PACKAGE_VERSION its latest version
  *   VERSIONS_JSON      every version of it, as rnuget_client_list_versions should answer
  *   DOWNLOAD_PATH      where to download that package; c.rs compares the bytes afterwards
- *   FAILING_INDEX_URL  a loopback server that answers HTTP 500 to every request
+ *   FAILING_INDEX_URL  a loopback server that answers HTTP 500 to every request, with
+ *                      `Retry-After: 3600`
  *
  * Exit status 0 when every check passed. Every object the tests get from rnuget is freed, so that
  * the run is clean under AddressSanitizer and Valgrind's leak check.
@@ -1000,6 +1001,7 @@ static void test_resilience_arguments(void) {
   rnuget_client_options *options = NULL;
   CHECK_STATUS(rnuget_client_options_set_retry(NULL, 3, 0, 0), RNUGET_ERR_NULL_ARGUMENT);
   CHECK_STATUS(rnuget_client_options_set_retry_zero_delays(NULL, 1), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_options_set_max_retry_after_ms(NULL, 1), RNUGET_ERR_NULL_ARGUMENT);
   CHECK_STATUS(rnuget_client_options_set_circuit_breaker(NULL, 1, 1, 1),
                RNUGET_ERR_NULL_ARGUMENT);
   CHECK_STATUS(rnuget_client_options_set_source_limits(NULL, NULL, 1, 1, 1, 0),
@@ -1106,6 +1108,33 @@ static void test_circuit_breaker_opens(const struct feed *feed) {
   rnuget_client_free(client);
 }
 
+/* The failing server asks for an hour (`Retry-After: 3600`): the cap cuts the wait to 1 ms,
+ * and 0 ignores the header (the 1 ms backoff decides). Either way the call ends at once; were
+ * the header obeyed, it would end after an hour, saying "over 3600.0 s". */
+static void test_retry_after_is_capped(const struct feed *feed) {
+  const uint64_t caps[] = {1, 0};
+  for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+    rnuget_client_options *options = NULL;
+    CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+    CHECK_STATUS(rnuget_client_options_set_retry(options, 2, 1, 1), RNUGET_OK);
+    CHECK_STATUS(rnuget_client_options_set_max_retry_after_ms(options, caps[i]), RNUGET_OK);
+    rnuget_client *client = NULL;
+    const char *const failing[] = {feed->failing_url};
+    CHECK_STATUS(rnuget_client_new(failing, 1, options, &client), RNUGET_OK);
+    rnuget_client_options_free(options);
+    if (client == NULL) {
+      return;
+    }
+    char *json = NULL;
+    CHECK_STATUS(rnuget_client_list_versions(client, feed->id, &json), RNUGET_ERR_HTTP_STATUS);
+    CHECK(rnuget_last_error_attempts() == 2);
+    CHECK_CONTAINS(rnuget_last_error_message(), "gave up after 2 attempts over ");
+    const char *message = rnuget_last_error_message();
+    CHECK(message != NULL && strstr(message, "over 3600") == NULL);
+    rnuget_client_free(client);
+  }
+}
+
 static void test_source_limits(const struct feed *feed) {
   rnuget_client_options *options = NULL;
   CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
@@ -1146,6 +1175,7 @@ static void test_source_limits(const struct feed *feed) {
 static void test_resilience(const struct feed *feed) {
   test_resilience_arguments();
   test_circuit_breaker_opens(feed);
+  test_retry_after_is_capped(feed);
   test_source_limits(feed);
 }
 

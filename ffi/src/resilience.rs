@@ -1,4 +1,4 @@
-//! `rnuget_client_options_set_retry*`, `_set_circuit_breaker`, `_set_source_limits` and
+//! `rnuget_client_options_set_retry*`, `_set_max_retry_after_ms`, `_set_circuit_breaker`, `_set_source_limits` and
 //! `rnuget_client_breaker_stats`, `_limiter_stats`, `_reset_breakers`: retries, a circuit breaker
 //! per host and limits per source, set from C and read back as JSON.
 //!
@@ -86,6 +86,37 @@ pub unsafe extern "C" fn rnuget_client_options_set_retry_zero_delays(
             options,
             |o| {
                 retry_of(o).zero_delays = zero != 0;
+                Ok(())
+            },
+        )
+    }
+}
+
+/// Sets the longest wait a server's `Retry-After` header may ask for before a retry:
+/// `max_ms` milliseconds (a longer one is cut to it), or with `max_ms` 0 the header is ignored
+/// and the backoff alone sets every wait. The default (NuGet's) obeys up to one hour, so that a
+/// hostile or broken server can stall a request that long; lower it where that matters. Turns
+/// retries on with NuGet's defaults when `rnuget_client_options_set_retry` was not called.
+///
+/// Ownership: nothing is allocated.
+/// NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.
+/// Threads: callable from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rnuget_client_options_set_max_retry_after_ms(
+    options: *mut rnuget_client_options,
+    max_ms: u64,
+) -> rnuget_status {
+    // SAFETY: `options` is as this function's contract requires.
+    unsafe {
+        update(
+            "rnuget_client_options_set_max_retry_after_ms",
+            options,
+            |o| {
+                let retry = retry_of(o);
+                retry.observe_retry_after = max_ms > 0;
+                if max_ms > 0 {
+                    retry.max_retry_after = Duration::from_millis(max_ms);
+                }
                 Ok(())
             },
         )

@@ -213,11 +213,14 @@ fn run(mut command: Command) -> Output {
     output
 }
 
-/// The demo feed, and a server that answers HTTP 500 to everything.
+/// The demo feed, and a server that answers HTTP 500 to everything, asking clients to retry in
+/// an hour (`Retry-After: 3600`), as a hostile server might.
 fn start_feeds() -> (DemoFeed, LoopbackServer) {
     let feed = DemoFeed::start().expect("the demo feed starts");
-    let failing = LoopbackServer::start(|_| Response::new(500, "deliberately broken"))
-        .expect("the failing server starts");
+    let failing = LoopbackServer::start(|_| {
+        Response::new(500, "deliberately broken").with_header("Retry-After", "3600")
+    })
+    .expect("the failing server starts");
     (feed, failing)
 }
 

@@ -59,6 +59,43 @@ pub struct DiskStats {
     pub bytes: Option<u64>,
 }
 
+/// An entry being written: its temporary file exists, the entry is not in place yet. Dropped
+/// unfinished, the temporary file is removed.
+pub(crate) struct PendingWrite<'a> {
+    cache: &'a DiskCache,
+    path: PathBuf,
+    temp: TempFile,
+}
+
+impl PendingWrite<'_> {
+    /// Fills the temporary file from `fill` (streaming), runs `validate` on it, and only then
+    /// renames it into place. Returns the entry's path and its size.
+    pub(crate) fn finish(
+        mut self,
+        fill: &mut dyn FnMut(&mut dyn Write) -> Result<u64>,
+        validate: &dyn Fn(&Path) -> Result<()>,
+    ) -> Result<(PathBuf, u64)> {
+        let temp = &mut self.temp;
+        let written = {
+            let file = temp.take_file().map_err(|e| io_error(e, temp.path()))?;
+            let mut writer = BufWriter::new(file);
+            let written = fill(&mut writer)?;
+            writer
+                .into_inner()
+                .map_err(|e| io_error(e.into_error(), temp.path()))?;
+            written
+        };
+        validate(temp.path())?;
+        let path = self.path;
+        let replaced = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        self.temp.persist(&path).map_err(|e| io_error(e, &path))?;
+        self.cache.writes.fetch_add(1, Ordering::Relaxed);
+        debug!(target: "rnuget::cache", "stored {} ({written} bytes)", path.display());
+        self.cache.account(written, replaced);
+        Ok((path, written))
+    }
+}
+
 /// A fresh entry read from disk.
 #[derive(Debug)]
 pub struct DiskHit {
@@ -174,27 +211,23 @@ impl DiskCache {
         fill: &mut dyn FnMut(&mut dyn Write) -> Result<u64>,
         validate: &dyn Fn(&Path) -> Result<()>,
     ) -> Result<(PathBuf, u64)> {
+        self.begin_write(source, key)?.finish(fill, validate)
+    }
+
+    /// Starts writing the entry: makes its folder and a temporary file beside it. A tier that
+    /// cannot be written (a read-only or missing root) fails here, before anything is fetched,
+    /// so that the caller can do without it.
+    pub(crate) fn begin_write(&self, source: &str, key: &str) -> Result<PendingWrite<'_>> {
         let path = self.path(source, key);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| io_error(e, dir))?;
         }
-        let mut temp = TempFile::beside(&path, TEMP_SUFFIX).map_err(|e| io_error(e, &path))?;
-        let written = {
-            let file = temp.take_file().map_err(|e| io_error(e, temp.path()))?;
-            let mut writer = BufWriter::new(file);
-            let written = fill(&mut writer)?;
-            writer
-                .into_inner()
-                .map_err(|e| io_error(e.into_error(), temp.path()))?;
-            written
-        };
-        validate(temp.path())?;
-        let replaced = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        temp.persist(&path).map_err(|e| io_error(e, &path))?;
-        self.writes.fetch_add(1, Ordering::Relaxed);
-        debug!(target: "rnuget::cache", "stored {} ({written} bytes)", path.display());
-        self.account(written, replaced);
-        Ok((path, written))
+        let temp = TempFile::beside(&path, TEMP_SUFFIX).map_err(|e| io_error(e, &path))?;
+        Ok(PendingWrite {
+            cache: self,
+            path,
+            temp,
+        })
     }
 
     /// Removes the entry (a broken one, typically); true when a file was removed.

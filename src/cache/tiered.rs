@@ -23,6 +23,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use log::{debug, warn};
@@ -112,6 +113,8 @@ pub struct Cache {
     offline: bool,
     observability: Observability,
     flights: Flights,
+    /// Whether the disk tier was already found unable to store a package (warned once).
+    warned_unwritable: AtomicBool,
 }
 
 impl Cache {
@@ -135,6 +138,7 @@ impl Cache {
             offline: options.offline,
             observability: Observability::default(),
             flights: Flights::default(),
+            warned_unwritable: AtomicBool::new(false),
         })
     }
 
@@ -147,6 +151,7 @@ impl Cache {
             offline: false,
             observability: Observability::default(),
             flights: Flights::default(),
+            warned_unwritable: AtomicBool::new(false),
         }
     }
 
@@ -382,7 +387,9 @@ impl Cache {
     /// are read as for [`Cache::get`]; on a miss, when `entry.store` and a disk tier allow it,
     /// `fetch` streams the package into the disk tier (validated before it is renamed into
     /// place) and the stored file is returned; otherwise [`CachedPackage::Network`] tells the
-    /// caller to stream it itself. Offline, a miss is [`ErrorKind::NotCached`].
+    /// caller to stream it itself. A disk tier that cannot be written (its folder cannot be
+    /// made, or no file created in it) is warned about once and also answers `Network`: a
+    /// cache that cannot store fails no download. Offline, a miss is [`ErrorKind::NotCached`].
     pub fn package(
         &self,
         context: &SourceCacheContext,
@@ -405,7 +412,14 @@ impl Cache {
         };
         let mut store = || -> Result<CachedPackage> {
             debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
-            let (path, _) = disk.write_with(entry.source, entry.key, fetch, validate)?;
+            let pending = match disk.begin_write(entry.source, entry.key) {
+                Ok(pending) => pending,
+                Err(err) => {
+                    self.cannot_store_packages(disk, &err);
+                    return Ok(CachedPackage::Network);
+                }
+            };
+            let (path, _) = pending.finish(fetch, validate)?;
             self.count_disk_bytes();
             Ok(CachedPackage::File(path))
         };
@@ -424,6 +438,18 @@ impl Cache {
                 leader.land(&answer);
                 answer
             }
+        }
+    }
+
+    /// A disk tier that cannot be written does not fail a download: the package is streamed
+    /// straight to the caller instead (validated and written atomically there, as a direct
+    /// download is). Said once per cache at warn level, as documents say "cannot store"; later
+    /// ones at debug level, so that a read-only cache does not flood the log.
+    fn cannot_store_packages(&self, disk: &DiskCache, err: &Error) {
+        if self.warned_unwritable.swap(true, Ordering::Relaxed) {
+            debug!(target: "rnuget::cache", "cannot store packages in {}: {err}", disk.root().display());
+        } else {
+            warn!(target: "rnuget::cache", "the disk cache at {} cannot store packages ({err}); downloading them directly", disk.root().display());
         }
     }
 

@@ -613,3 +613,44 @@ fn the_service_index_is_cached_as_nuget_caches_it_whatever_the_context() {
         (2, 4)
     );
 }
+
+#[test]
+fn a_disk_tier_that_cannot_be_written_downloads_packages_directly_and_warns_once() {
+    crate::support::logs::capture_logs();
+    let feed = DemoFeed::start().unwrap();
+    let dir = temp_dir("unwritable");
+    // A cache root under a regular file: no folder can be made there, whoever runs the test
+    // (root ignores permission bits, not this).
+    let blocker = dir.0.join("a-file");
+    std::fs::write(&blocker, b"not a folder").unwrap();
+    let root = blocker.join("cache");
+    let client = cached_client(&feed.index_url(), &root);
+    let target = dir.0.join("out.nupkg");
+    for version in ["1.0.0", "1.1.0"] {
+        let expected = feed.package_bytes("Demo.Core", version).unwrap().unwrap();
+        client
+            .download_to_file("Demo.Core", &v(version), &target)
+            .unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), expected, "{version}");
+    }
+    let bytes = client.download_to_vec("Demo.Core", &v("2.0.0")).unwrap();
+    assert_eq!(
+        bytes.value,
+        feed.package_bytes("Demo.Core", "2.0.0").unwrap().unwrap()
+    );
+    // Nothing but the target beside it: the download was still written atomically.
+    let mut names: Vec<String> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a-file", "out.nupkg"]);
+    let root_shown = root.display().to_string();
+    let warnings = crate::support::logs::lines()
+        .into_iter()
+        .filter(|l| {
+            l.starts_with("WARN") && l.contains("cannot store packages") && l.contains(&root_shown)
+        })
+        .count();
+    assert_eq!(warnings, 1);
+}

@@ -870,6 +870,88 @@ fn the_binary_exit_status_tells_failures_apart() {
 }
 
 #[test]
+fn metadata_says_which_versions_it_left_out_and_how_to_show_them() {
+    let demo = DemoFeed::with_packages([
+        DemoPackage::new("Mixed", "1.0.0"),
+        DemoPackage::new("Mixed", "1.1.0").unlisted(),
+        DemoPackage::new("Mixed", "2.0.0-beta.1"),
+        DemoPackage::new("Mixed", "2.0.0-beta.2"),
+        DemoPackage::new("Mixed", "2.0.0-rc.1").unlisted(),
+        DemoPackage::new("Mixed", "2.0.0"),
+    ])
+    .unwrap();
+    let url = demo.index_url();
+    let cases: [(&[&str], &[&str], &[&str]); 4] = [
+        (
+            &[],
+            &["1.0.0", "2.0.0"],
+            &[
+                "3 prerelease versions not shown; use --prerelease",
+                "2 unlisted versions not shown; use --unlisted",
+            ],
+        ),
+        (
+            &["--prerelease"],
+            &["1.0.0", "2.0.0-beta.1", "2.0.0-beta.2", "2.0.0"],
+            &["2 unlisted versions not shown; use --unlisted"],
+        ),
+        (
+            &["--unlisted"],
+            &["1.0.0", "1.1.0", "2.0.0"],
+            &["3 prerelease versions not shown; use --prerelease"],
+        ),
+        (
+            &["--prerelease", "--unlisted"],
+            &[
+                "1.0.0",
+                "1.1.0",
+                "2.0.0-beta.1",
+                "2.0.0-beta.2",
+                "2.0.0-rc.1",
+                "2.0.0",
+            ],
+            &[],
+        ),
+    ];
+    for (options, shown, notes) in cases {
+        let mut args = vec!["metadata", "Mixed", "-s", &url];
+        args.extend(options);
+        let (code, out, err) = rnuget(&args);
+        assert_eq!(code, 0, "{options:?}: {err}");
+        let versions: Vec<&str> = out
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(versions, shown, "{options:?}:\n{out}");
+        let said: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix('(')?.strip_suffix(')'))
+            .collect();
+        assert_eq!(said, notes, "{options:?}:\n{out}");
+
+        // With --json, stdout is the document alone and the notes go to stderr.
+        args.push("--json");
+        let (code, out, err) = rnuget(&args);
+        assert_eq!(code, 0, "{options:?}: {err}");
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let versions: Vec<&str> = json["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(versions, shown, "{options:?}");
+        let said: Vec<&str> = err
+            .lines()
+            .filter_map(|l| l.strip_prefix("rnuget: note: "))
+            .collect();
+        assert_eq!(said, notes, "{options:?}: {err}");
+    }
+}
+
+#[test]
 fn the_binary_reports_failures_alike_with_or_without_json_and_prints_nothing_first() {
     let demo = DemoFeed::with_packages([
         DemoPackage::new("Only.Pre", "1.0.0-beta.1"),

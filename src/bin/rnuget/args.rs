@@ -59,8 +59,12 @@ USAGE:
 
 COMMANDS:
     search QUERY              search every source; results per source
-    versions ID               every version of ID (union of all sources)
-    metadata ID [VERSION]     metadata of VERSION, or of every version of ID
+    versions ID               every version of ID, prerelease and unlisted included (union
+                              of all sources)
+    metadata ID [VERSION]     metadata of VERSION (listed or not); without VERSION, of the
+                              listed stable versions of ID only, as NuGet's search shows
+                              them (--prerelease, --unlisted add the others; a line says
+                              how many were left out)
     download ID VERSION       download the .nupkg (validated, SHA-512 printed)
     demo                      walk search, versions, metadata and download on the demo feed
     serve-demo                serve the demo feed on 127.0.0.1 until killed (Ctrl-C); its
@@ -74,7 +78,8 @@ OPTIONS:
     -o, --output PATH         download: where to write the file
                               (default ./<id>.<version>.nupkg, lower-cased)
         --range RANGE         versions: also print the version NuGet picks for RANGE
-        --prerelease          search, metadata ID: include prerelease versions
+        --prerelease          search, metadata ID: include prerelease versions (hidden
+                              without it, as in dotnet package search)
         --unlisted            metadata ID: include unlisted versions
         --skip N, --take N    search: paging (default 0 and 20)
         --port N              serve-demo: the port to listen on (default: a free one)

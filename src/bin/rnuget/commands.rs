@@ -2,9 +2,11 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rnuget::client::Client;
-use rnuget::protocol::{MetadataOptions, SearchQuery};
+use rnuget::client::Found;
+use rnuget::protocol::{MetadataOptions, PackageMetadata, SearchQuery};
 use rnuget::version::{NuGetVersion, VersionRange};
 use rnuget::{Error, ErrorKind};
 use serde_json::json;
@@ -140,12 +142,66 @@ fn metadata(
     if found.value.is_empty() {
         return Err(no_metadata(client, id, &options)?.into());
     }
+    let notes = left_out(client, id, &options, &found)?;
     if args.json {
         print_json(out, &found)?;
+        // stdout stays one JSON document; the note is for the person reading.
+        for note in &notes {
+            eprintln!("rnuget: note: {note}");
+        }
     } else {
         render::metadata_list(out, id, &found)?;
+        for note in &notes {
+            writeln!(out, "({note})")?;
+        }
     }
     Ok(())
+}
+
+/// What `options` left out of `found`, as notes naming the option that shows it:
+/// "3 prerelease versions not shown; use --prerelease". The same source read with everything
+/// included (its documents are in the cache by now), compared with what was shown.
+fn left_out(
+    client: &Client,
+    id: &str,
+    options: &MetadataOptions,
+    found: &Found<Vec<Arc<PackageMetadata>>>,
+) -> Result<Vec<String>, Failure> {
+    if options.include_prerelease && options.include_unlisted {
+        return Ok(Vec::new());
+    }
+    let everything = MetadataOptions {
+        include_prerelease: true,
+        include_unlisted: true,
+    };
+    let all = client.get_metadata(id, &everything)?;
+    // The first source that has the id answers both calls; another one's versions say
+    // nothing about what this one hid.
+    if all.source != found.source {
+        return Ok(Vec::new());
+    }
+    let hidden: Vec<&PackageMetadata> = all
+        .value
+        .iter()
+        .filter(|m| !found.value.iter().any(|shown| shown.version == m.version))
+        .map(|m| &**m)
+        .collect();
+    let mut notes = Vec::new();
+    let prerelease = hidden.iter().filter(|m| m.version.is_prerelease()).count();
+    if !options.include_prerelease && prerelease > 0 {
+        let versions = render::count(
+            prerelease as u64,
+            "prerelease version",
+            "prerelease versions",
+        );
+        notes.push(format!("{versions} not shown; use --prerelease"));
+    }
+    let unlisted = hidden.iter().filter(|m| !m.listed).count();
+    if !options.include_unlisted && unlisted > 0 {
+        let versions = render::count(unlisted as u64, "unlisted version", "unlisted versions");
+        notes.push(format!("{versions} not shown; use --unlisted"));
+    }
+    Ok(notes)
 }
 
 /// Why `metadata ID` found nothing: no such id, only versions the options hide (then the hint

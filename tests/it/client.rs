@@ -1136,3 +1136,51 @@ fn a_download_whose_only_source_timed_out_says_so_plainly() {
     );
     assert_eq!(err.source_name(), Some(url.as_str()));
 }
+
+#[test]
+fn the_binary_gives_up_on_a_trickling_download_at_its_timeout() {
+    let demo = DemoFeed::start().unwrap();
+    // The package body comes a byte a second: without a deadline it would take minutes.
+    let slow = proxy(
+        &demo,
+        |request| {
+            request
+                .path()
+                .ends_with(".nupkg")
+                .then(|| Response::new(200, vec![0u8; 600]).trickled(1, Duration::from_secs(1)))
+        },
+        |text, _| text,
+    );
+    let url = format!("{}/v3/index.json", slow.base_url());
+    let dir = temp_dir("cli-timeout");
+    let path = dir.join("slow.nupkg");
+    let path_text = path.to_str().unwrap();
+    let (code, out, err) = rnuget(&[
+        "download",
+        "Demo.Core",
+        "1.0.0",
+        "-s",
+        &url,
+        "-o",
+        path_text,
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains("timed out after 1 s reading the response body"),
+        "{err}"
+    );
+    assert!(!path.exists(), "nothing is left at the target");
+
+    for bad in ["0", "-1", "soon", "inf", "NaN"] {
+        let (code, _, err) = rnuget(&["versions", "Demo.Core", "-s", &url, "--timeout", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(
+            err.contains(&format!(
+                "--timeout needs a positive number of seconds, not '{bad}'"
+            )),
+            "{bad}: {err}"
+        );
+    }
+}

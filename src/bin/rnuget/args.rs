@@ -1,6 +1,7 @@
 //! Command-line parsing with `std::env::args` only.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub struct Args {
     pub no_cache: bool,
     /// `--offline`: answers from the cache only.
     pub offline: bool,
+    /// `--timeout SECONDS`: the overall deadline of every request, a package's body included.
+    pub timeout: Option<Duration>,
 }
 
 pub const USAGE: &str = "\
@@ -97,6 +100,10 @@ OPTIONS:
                               it answers still refreshes the cache), as NuGet's --no-cache
         --offline             answer from the cache only, however old, and never touch the
                               network; what is not cached fails, naming its URL
+        --timeout SECONDS     give up on any one request after SECONDS (fractions allowed),
+                              a package download's whole body included. Without it, as in
+                              NuGet, documents have 100 s and a download may run as long as
+                              bytes keep coming (at most 60 s apart)
         --json                print JSON instead of text
     -v, --verbose             log every request to stderr
     -h, --help                print this help
@@ -121,6 +128,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
         cache_dir: None,
         no_cache: false,
         offline: false,
+        timeout: None,
     };
     let mut output = None;
     let mut range = None;
@@ -164,6 +172,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
             "--cache-dir" => parsed.cache_dir = Some(PathBuf::from(value("a folder")?)),
             "--no-cache" => parsed.no_cache = true,
             "--offline" => parsed.offline = true,
+            "--timeout" => parsed.timeout = Some(seconds(&value("a number of seconds")?)?),
             "-h" | "--help" => help = true,
             "--version" => version = true,
             "--" => positional.extend(args.by_ref()),
@@ -227,6 +236,10 @@ const SCOPED: &[Scoped] = &[
     Scoped {
         names: &["--unlisted"],
         commands: &["metadata"],
+    },
+    Scoped {
+        names: &["--timeout"],
+        commands: &["search", "versions", "metadata", "download"],
     },
     Scoped {
         names: &["--port"],
@@ -317,6 +330,15 @@ fn number(name: &str, text: &str) -> Result<u32, String> {
         .map_err(|_| format!("{name} needs a number, not '{text}'"))
 }
 
+/// A positive, finite number of seconds that a `Duration` can hold.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("--timeout needs a positive number of seconds, not '{text}'"))
+}
+
 fn port_number(text: &str) -> Result<u16, String> {
     text.parse()
         .map_err(|_| format!("--port needs a port number (0 to 65535), not '{text}'"))
@@ -358,6 +380,21 @@ mod tests {
         assert_eq!(
             parse_line("versions x --help").unwrap().command,
             Command::Help
+        );
+    }
+
+    #[test]
+    fn timeouts_take_seconds_for_feed_commands_only() {
+        let args = parse_line("download x 1.0 --timeout 2.5").unwrap();
+        assert_eq!(args.timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(parse_line("versions x").unwrap().timeout, None);
+        assert_eq!(
+            parse_line("versions x --timeout=1e400").unwrap_err(),
+            "--timeout needs a positive number of seconds, not '1e400'"
+        );
+        assert_eq!(
+            parse_line("serve-demo --timeout 3").unwrap_err(),
+            "unknown option --timeout for serve-demo"
         );
     }
 

@@ -67,6 +67,15 @@ fn client_for(args: &Args) -> Result<(Client, Option<DemoFeed>), Failure> {
     for url in &args.sources {
         options = options.source(url);
     }
+    if let Some(limit) = args.timeout {
+        // One deadline for the whole request: documents already have one; a download gets it
+        // over its body too, and no read or connect may wait past it.
+        let http = &mut options.http;
+        http.request_timeout = limit;
+        http.download_timeout = Some(limit);
+        http.download_read_timeout = http.download_read_timeout.min(limit);
+        http.connect_timeout = http.connect_timeout.min(limit);
+    }
     let client = Client::new(options)?;
     if args.no_cache {
         let context = client.new_context().no_cache(true);

@@ -679,7 +679,8 @@ enum rnuget_status rnuget_client_metrics_text(const struct rnuget_client *client
 // answer; `breaker` is the worst state of the circuit breakers of the hosts the source uses,
 // its service index's and every host its requests went to (`"closed"`, `"open"`,
 // `"half-open"`; an open one makes the source unhealthy), null when breakers are off or
-// nothing was sent there; the cache's byte counts are null for a tier that is off (or, on
+// nothing was sent there; a source whose rate limit turned a request away in the last minute
+// (the probe included) is at least `"degraded"`, its `error` naming the source; the cache's byte counts are null for a tier that is off (or, on
 // disk, uncapped):
 //
 //     {"status": "unhealthy",
@@ -696,7 +697,8 @@ enum rnuget_status rnuget_client_metrics_text(const struct rnuget_client *client
 // NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
 // Lifetime: `client` must be live during the call.
 // Threads: callable from any thread, also while other threads use the client.
-enum rnuget_status rnuget_client_health_json(const struct rnuget_client *client, char **out_json);
+enum rnuget_status rnuget_client_health_json(const struct rnuget_client *client,
+                                             char **out_json);
 
 // Sends the library's log lines up to `max_level` (an `rnuget_log_level`; `RNUGET_LOG_DEBUG`
 // gives one line per request and per cache decision, `RNUGET_LOG_WARN` only healed faults) to

@@ -82,7 +82,8 @@ pub unsafe extern "C" fn rnuget_client_metrics_text(
 /// answer; `breaker` is the worst state of the circuit breakers of the hosts the source uses,
 /// its service index's and every host its requests went to (`"closed"`, `"open"`,
 /// `"half-open"`; an open one makes the source unhealthy), null when breakers are off or
-/// nothing was sent there; the cache's byte counts are null for a tier that is off (or, on
+/// nothing was sent there; a source whose rate limit turned a request away in the last minute
+/// (the probe included) is at least `"degraded"`, its `error` naming the source; the cache's byte counts are null for a tier that is off (or, on
 /// disk, uncapped):
 ///
 ///     {"status": "unhealthy",

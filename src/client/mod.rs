@@ -260,7 +260,8 @@ impl Client {
 
     /// The health of every source (a GET of its service index through the source's own HTTP
     /// client, one try under a short deadline, reused for a few seconds; a source one of whose
-    /// hosts has an open circuit breaker is unhealthy) and of the cache; see
+    /// hosts has an open circuit breaker is unhealthy, one whose rate limiter turned requests
+    /// away in the last minute degraded) and of the cache; see
     /// [`crate::observability::health`].
     pub fn health(&self) -> HealthReport {
         let checker = self

@@ -10,7 +10,10 @@
 //! source   healthy: 2xx within half the deadline; degraded: 2xx but slower;
 //!          unhealthy: any failure (status, network, timeout, a breaker refusing the probe),
 //!          or the client's circuit breaker for any host the source uses is open
-//!          (half-open: at least degraded)
+//!          (half-open: at least degraded); at least degraded while the source's rate
+//!          limiter turns requests away (one ran out of time waiting for a token or a slot
+//!          within the last minute, the probe included: the feed may be fine, but the
+//!          client's own calls are failing)
 //! cache    healthy; degraded when the disk tier holds more than its byte cap
 //! overall  the worst of them
 //! ```
@@ -18,7 +21,8 @@
 //! The hosts a source uses are its service index's and every host its requests went to (a
 //! flat container or registrations on a CDN host, say: [`HttpClient::hosts_of_source`]). Their
 //! breakers are read live on every check, so a reused probe result still meets the breakers'
-//! state now. A probe refused by an open breaker is not kept: the next check probes again.
+//! state now, and so is the source's rate limiter. A probe refused by an open breaker or by
+//! the limiter is not kept: the next check probes again.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -31,6 +35,10 @@ use crate::cache::Cache;
 use crate::error::strip_credentials;
 use crate::http::{HttpClient, RequestScope};
 use crate::resilience::{BreakerState, BreakerStats, HostBreakers, host_key};
+
+/// How long after a source's rate limiter last turned a request away the source reads as
+/// degraded.
+pub const LIMITER_REFUSAL_MEMORY: Duration = Duration::from_secs(60);
 
 /// How healthy something is; ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -155,7 +163,11 @@ impl HealthChecker {
         let sources: Vec<SourceHealth> = std::thread::scope(|scope| {
             let checks: Vec<_> = sources
                 .iter()
-                .map(|&probe| scope.spawn(move || with_breakers(self.source(probe), probe)))
+                .map(|&probe| {
+                    scope.spawn(move || {
+                        with_limiter(with_breakers(self.source(probe), probe), probe)
+                    })
+                })
                 .collect();
             checks
                 .into_iter()
@@ -212,10 +224,15 @@ impl HealthChecker {
         let started = Instant::now();
         let result = http.get_bytes_scoped(url, scope);
         let elapsed = started.elapsed();
-        let refused = matches!(&result, Err(err) if err.kind() == ErrorKind::CircuitOpen);
+        let refused = matches!(&result, Err(err)
+            if matches!(err.kind(), ErrorKind::CircuitOpen | ErrorKind::RateLimited));
         let (status, http_status, error) = match result {
             Ok(_) if elapsed <= self.options.timeout / 2 => (HealthStatus::Healthy, None, None),
             Ok(_) => (HealthStatus::Degraded, None, None),
+            // The client's own limit, not the feed, stopped the probe.
+            Err(err) if err.kind() == ErrorKind::RateLimited => {
+                (HealthStatus::Degraded, None, Some(err.to_string()))
+            }
             Err(err) => (HealthStatus::Unhealthy, err.status(), Some(err.to_string())),
         };
         log::debug!(target: "rnuget::health", "source {name}: {status:?} in {} ms", elapsed.as_millis());
@@ -256,6 +273,32 @@ fn with_breakers(mut health: SourceHealth, probe: SourceProbe<'_>) -> SourceHeal
             "circuit breaker for {host} is {} after {} consecutive failures",
             stats.state.as_str(),
             stats.consecutive_failures
+        ));
+    }
+    health
+}
+
+/// `health` at least degraded while the source's rate limiter turns requests away (it did
+/// within [`LIMITER_REFUSAL_MEMORY`]), saying so when nothing worse was said.
+fn with_limiter(mut health: SourceHealth, probe: SourceProbe<'_>) -> SourceHealth {
+    let Some(limiter) = probe.http.source_limiter(probe.name) else {
+        return health;
+    };
+    let Some(ago) = limiter.last_refused().map(|at| at.elapsed()) else {
+        return health;
+    };
+    if ago > LIMITER_REFUSAL_MEMORY {
+        return health;
+    }
+    health.status = health.status.max(HealthStatus::Degraded);
+    if health.error.is_none() {
+        let count = limiter.stats().timed_out;
+        let plural = if count == 1 { "" } else { "s" };
+        health.error = Some(format!(
+            "rate limit of source {:?} turned away {count} request{plural} (waiting for a token \
+             or a slot), the last {:.1} s ago",
+            limiter.source(),
+            ago.as_secs_f64()
         ));
     }
     health

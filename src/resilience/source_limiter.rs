@@ -64,6 +64,8 @@ pub struct SourceLimiter {
     freed: Condvar,
     admitted: AtomicU64,
     timed_out: AtomicU64,
+    /// When a request last failed for want of a token or a slot (health reads it).
+    last_refused: Mutex<Option<Instant>>,
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +104,7 @@ impl SourceLimiter {
             freed: Condvar::new(),
             admitted: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
+            last_refused: Mutex::new(None),
         })
     }
 
@@ -144,8 +147,14 @@ impl SourceLimiter {
         Ok(SourcePermit { limiter: self })
     }
 
+    /// When a request last failed because the deadline passed first; `None` if none did.
+    pub fn last_refused(&self) -> Option<Instant> {
+        *self.last_refused.lock()
+    }
+
     fn deadline_error(&self, what: &str) -> Error {
         self.timed_out.fetch_add(1, Ordering::Relaxed);
+        *self.last_refused.lock() = Some(Instant::now());
         Error::new(
             ErrorKind::RateLimited,
             format!(
@@ -197,6 +206,7 @@ mod tests {
             "{err}"
         );
         assert_eq!(limiter.stats().timed_out, 1);
+        assert!(limiter.last_refused().is_some());
     }
 
     #[test]

@@ -165,3 +165,64 @@ fn a_probe_slower_than_the_checks_deadline_is_unhealthy() {
     let error = source.error.as_deref().unwrap_or_default();
     assert!(error.contains("timed out"), "{error}");
 }
+
+#[test]
+fn a_source_whose_limiter_refused_a_request_recently_is_degraded() {
+    let feed = LoopbackServer::start(|_| Response::json(EMPTY_INDEX)).unwrap();
+    let resilience = ResilienceOptions {
+        per_source: vec![(
+            "feed".into(),
+            SourceLimits {
+                max_in_flight: Some(1),
+                max_wait: Duration::from_millis(5),
+                ..SourceLimits::default()
+            },
+        )],
+        ..ResilienceOptions::default()
+    };
+    let http = HttpOptions {
+        resilience,
+        ..HttpOptions::default()
+    };
+    let url = format!("{}/v3/index.json", feed.base_url());
+    // Every check probes afresh.
+    let options = ClientOptions {
+        health: HealthOptions {
+            cache_for: Duration::ZERO,
+            ..HealthOptions::default()
+        },
+        ..ClientOptions::new().named_source("feed", &url).http(http)
+    };
+    let client = Client::new(options).unwrap();
+    assert_eq!(client.health().status, HealthStatus::Healthy);
+
+    // Every slot taken: the source's own call is refused by its limiter, and so is the probe;
+    // the client's own limit, not the feed, is at fault: degraded, not unhealthy.
+    let limiter = client.http().source_limiter("feed").unwrap();
+    let held = limiter.acquire().unwrap();
+    let err = client.list_versions("Demo.Core").unwrap_err();
+    assert_eq!(err.kind(), rnuget::ErrorKind::RateLimited, "{err}");
+    let report = client.health();
+    assert_eq!(
+        report.sources[0].status,
+        HealthStatus::Degraded,
+        "{report:?}"
+    );
+    let error = report.sources[0].error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("rate limit of source \"feed\": no free request slot"),
+        "{error}"
+    );
+    drop(held);
+
+    // The probe goes through now, but the limiter has been turning requests away.
+    let report = client.health();
+    let source = &report.sources[0];
+    assert_eq!(source.status, HealthStatus::Degraded, "{report:?}");
+    assert_eq!(report.status, HealthStatus::Degraded, "{report:?}");
+    let error = source.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("rate limit of source \"feed\" turned away 2 requests"),
+        "{error}"
+    );
+}

@@ -233,12 +233,9 @@ impl V3Provider {
     }
 
     fn resource<'a>(&self, index: &'a ServiceIndex, types: &[&str], name: &str) -> Result<&'a str> {
-        index.url(types).ok_or_else(|| {
-            self.named(Error::new(
-                ErrorKind::Protocol,
-                format!("the service index has no {name} resource"),
-            ))
-        })
+        index
+            .url(types)
+            .ok_or_else(|| self.named(missing_resource(index, types, name)))
     }
 
     /// A document through the cache: memory, disk, then a GET decoded by `decode`.
@@ -335,14 +332,13 @@ impl V3Provider {
 
     fn first_success<T>(
         &self,
-        endpoints: Vec<&str>,
+        index: &ServiceIndex,
+        types: &[&str],
         name: &str,
         call: impl Fn(&str) -> Result<T>,
     ) -> Result<T> {
-        let mut last = Error::new(
-            ErrorKind::Protocol,
-            format!("the service index has no {name} resource"),
-        );
+        let endpoints = index.urls(types);
+        let mut last = missing_resource(index, types, name);
         for endpoint in endpoints {
             match call(endpoint) {
                 Ok(value) => return Ok(value),
@@ -387,6 +383,19 @@ fn index_failure(err: Error, source_url: &str) -> Error {
     Error::new(ErrorKind::Protocol, err.message())
         .with_url(err.url().unwrap_or(source_url))
         .with_status(err.status().unwrap_or(404))
+}
+
+/// The error for a resource the service index offers no usable URL for: none listed, or
+/// listed only at an `@id` that is not an absolute http(s) URL (which the parse skips).
+fn missing_resource(index: &ServiceIndex, types: &[&str], name: &str) -> Error {
+    let message = match index.unusable_url(types) {
+        Some(id) => format!(
+            "the service index lists {name} only at {id:?}, which is not an absolute http:// \
+             or https:// URL"
+        ),
+        None => format!("the service index has no {name} resource"),
+    };
+    Error::new(ErrorKind::Protocol, message)
 }
 
 fn check_id(id: &str) -> Result<()> {
@@ -480,7 +489,8 @@ impl Provider for V3Provider {
     fn search(&self, context: &SourceCacheContext, query: &SearchQuery) -> Result<SearchResults> {
         let index = self.service_index_with(context)?;
         self.first_success(
-            index.urls(SEARCH_QUERY_SERVICE),
+            &index,
+            SEARCH_QUERY_SERVICE,
             "SearchQueryService",
             |endpoint| {
                 let url = search::query_url(endpoint, query);
@@ -500,15 +510,20 @@ impl Provider for V3Provider {
         prerelease: bool,
     ) -> Result<Vec<String>> {
         let index = self.service_index_with(context)?;
-        let endpoints = index.urls(SEARCH_AUTOCOMPLETE_SERVICE);
-        self.first_success(endpoints, "SearchAutocompleteService", |endpoint| {
-            let url = autocomplete::ids_url(endpoint, prefix, skip, take, prerelease);
-            let key = naming::autocomplete_key(&url);
-            self.document(context, &key, &url, |bytes| {
-                autocomplete::parse_ids(bytes, &url, prefix)
-            })
-            .map(Arc::unwrap_or_clone)
-        })
+        let autocomplete = SEARCH_AUTOCOMPLETE_SERVICE;
+        self.first_success(
+            &index,
+            autocomplete,
+            "SearchAutocompleteService",
+            |endpoint| {
+                let url = autocomplete::ids_url(endpoint, prefix, skip, take, prerelease);
+                let key = naming::autocomplete_key(&url);
+                self.document(context, &key, &url, |bytes| {
+                    autocomplete::parse_ids(bytes, &url, prefix)
+                })
+                .map(Arc::unwrap_or_clone)
+            },
+        )
     }
 
     fn autocomplete_versions(
@@ -519,15 +534,20 @@ impl Provider for V3Provider {
     ) -> Result<Vec<NuGetVersion>> {
         check_id(id)?;
         let index = self.service_index_with(context)?;
-        let endpoints = index.urls(SEARCH_AUTOCOMPLETE_SERVICE);
-        self.first_success(endpoints, "SearchAutocompleteService", |endpoint| {
-            let url = autocomplete::versions_url(endpoint, id, prerelease);
-            let key = naming::autocomplete_key(&url);
-            self.document(context, &key, &url, |bytes| {
-                autocomplete::parse_versions(bytes, &url)
-            })
-            .map(Arc::unwrap_or_clone)
-        })
+        let autocomplete = SEARCH_AUTOCOMPLETE_SERVICE;
+        self.first_success(
+            &index,
+            autocomplete,
+            "SearchAutocompleteService",
+            |endpoint| {
+                let url = autocomplete::versions_url(endpoint, id, prerelease);
+                let key = naming::autocomplete_key(&url);
+                self.document(context, &key, &url, |bytes| {
+                    autocomplete::parse_versions(bytes, &url)
+                })
+                .map(Arc::unwrap_or_clone)
+            },
+        )
     }
 
     fn download_to_file(

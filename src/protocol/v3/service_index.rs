@@ -60,7 +60,13 @@ pub const REPOSITORY_SIGNATURES: &[&str] = &[
 pub struct ServiceIndex {
     version: String,
     resources: Vec<ServiceResource>,
+    /// The `(@type, @id)` of entries skipped because their `@id` is not an absolute URL
+    /// with a host (`file:///...`, a relative path): kept to say why a resource is missing.
+    unusable: Vec<Skipped>,
 }
+
+/// A skipped entry's `@type`s and `@id`.
+type Skipped = (Vec<String>, String);
 
 /// One entry of `resources`.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,13 +115,20 @@ impl ServiceIndex {
             )
             .with_url(url));
         }
-        let resources = doc
-            .resources
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(ServiceResource::from_doc)
-            .collect();
-        Ok(ServiceIndex { version, resources })
+        let mut resources = Vec::new();
+        let mut unusable = Vec::new();
+        for doc in doc.resources.unwrap_or_default() {
+            match ServiceResource::from_doc(doc) {
+                Ok(resource) => resources.push(resource),
+                Err(Some(skipped)) => unusable.push(skipped),
+                Err(None) => {}
+            }
+        }
+        Ok(ServiceIndex {
+            version,
+            resources,
+            unusable,
+        })
     }
 
     /// The index's `version` (`3.0.0`, `3.0.0-beta.1`).
@@ -156,6 +169,17 @@ impl ServiceIndex {
         })
     }
 
+    /// The `@id` of the first entry of one of `ordered_types` that was skipped because it is
+    /// not an absolute URL with a host: why [`ServiceIndex::url`] found none, when it did not.
+    pub fn unusable_url(&self, ordered_types: &[&str]) -> Option<&str> {
+        ordered_types.iter().find_map(|wanted| {
+            self.unusable
+                .iter()
+                .find(|(types, _)| types.iter().any(|t| t == wanted))
+                .map(|(_, id)| id.as_str())
+        })
+    }
+
     /// The highest minimum client version among the entries of type `wanted` this client
     /// satisfies (`Some(None)`: an entry without one is the best); `None` when none suits.
     fn best_client_version(&self, wanted: &str) -> Option<Option<&NuGetVersion>> {
@@ -193,9 +217,14 @@ impl ServiceIndex {
 }
 
 impl ServiceResource {
-    fn from_doc(doc: ResourceDoc) -> Option<ServiceResource> {
-        let url = doc.id.filter(|id| is_absolute_url(id))?;
+    /// The entry, or why it is skipped: `Some((types, @id))` for an `@id` that is not an
+    /// absolute URL with a host, `None` for one without an `@id`.
+    fn from_doc(doc: ResourceDoc) -> Result<ServiceResource, Option<Skipped>> {
         let types = doc.types.map(|t| t.items(&[])).unwrap_or_default();
+        let url = doc.id.ok_or(None)?;
+        if !is_absolute_url(&url) {
+            return Err(Some((types, url)));
+        }
         let versioned = doc.client_version.is_some();
         let client_versions = doc
             .client_version
@@ -204,7 +233,7 @@ impl ServiceResource {
             .iter()
             .filter_map(|v| NuGetVersion::parse_strict(v).ok())
             .collect();
-        Some(ServiceResource {
+        Ok(ServiceResource {
             url,
             types,
             client_versions,

@@ -640,3 +640,38 @@ fn a_registration_without_an_items_array_is_a_protocol_error_and_not_kept() {
     }
     assert_eq!(times_requested(&feed, "/reg/empty/index.json"), 1);
 }
+
+#[test]
+fn a_resource_listed_only_at_a_url_that_is_not_http_is_named_as_such() {
+    let feed = CaptureFeed::start();
+    let index = json!({"version": "3.0.0", "resources": [
+        {"@id": "file:///srv/feed/reg/", "@type": "RegistrationsBaseUrl/3.6.0"},
+        {"@id": "search/query", "@type": "SearchQueryService"},
+    ]});
+    feed.serve("/index.json", index.to_string());
+    let provider = feed.provider();
+    let err = provider.get_metadata("Demo.Core", &ALL).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(
+        err.message().contains(
+            "the service index lists RegistrationsBaseUrl only at \"file:///srv/feed/reg/\", \
+             which is not an absolute http:// or https:// URL"
+        ),
+        "{err}"
+    );
+    let err = provider
+        .search(&rnuget::protocol::SearchQuery::default())
+        .unwrap_err();
+    assert!(
+        err.message()
+            .contains("lists SearchQueryService only at \"search/query\""),
+        "{err}"
+    );
+    // A resource that is not listed at all is still said to be missing.
+    let err = provider.autocomplete_ids("x", 0, 10, true).unwrap_err();
+    assert!(
+        err.message()
+            .contains("the service index has no SearchAutocompleteService resource"),
+        "{err}"
+    );
+}

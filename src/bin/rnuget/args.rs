@@ -158,7 +158,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
             scoped.push((option.names[0], name.clone()));
         }
         match name.as_str() {
-            "-s" | "--source" => parsed.sources.push(value("a URL")?),
+            "-s" | "--source" => parsed.sources.push(source_url(value("a URL")?)?),
             "-o" | "--output" => output = Some(PathBuf::from(value("a path")?)),
             "--range" => range = Some(value("a version range")?),
             "--skip" => skip = number(&name, &value("a number")?)?,
@@ -330,6 +330,15 @@ fn number(name: &str, text: &str) -> Result<u32, String> {
         .map_err(|_| format!("{name} needs a number, not '{text}'"))
 }
 
+/// A `--source` value: blank is no URL at all, a usage error rather than a source whose
+/// protocol cannot be told.
+fn source_url(text: String) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("--source needs a URL".into());
+    }
+    Ok(text)
+}
+
 /// A positive, finite number of seconds that a `Duration` can hold.
 fn seconds(text: &str) -> Result<Duration, String> {
     text.parse::<f64>()
@@ -412,6 +421,24 @@ mod tests {
             parse_line("search x --source").unwrap_err(),
             "--source needs a URL"
         );
+        for blank in ["", "  "] {
+            let args = ["versions", "x", "-s", blank].map(String::from);
+            assert_eq!(
+                parse(args).unwrap_err(),
+                "--source needs a URL",
+                "{blank:?}"
+            );
+            let args = [
+                "versions".to_string(),
+                "x".into(),
+                format!("--source={blank}"),
+            ];
+            assert_eq!(
+                parse(args).unwrap_err(),
+                "--source needs a URL",
+                "{blank:?}"
+            );
+        }
         assert_eq!(
             parse_line("search --take many").unwrap_err(),
             "--take needs a number, not 'many'"

@@ -4,9 +4,9 @@ use log::warn;
 use serde::Deserialize;
 
 use super::json::{self, StringOrList};
-use crate::Result;
 use crate::protocol::{SearchQuery, SearchResult, SearchResults, SearchVersion};
 use crate::version::NuGetVersion;
+use crate::{Error, ErrorKind, Result};
 
 /// The query URL, as NuGet.Client builds it: any query of `endpoint` is replaced by
 /// `q`, `skip`, `take`, `prerelease` and, when asked, `semVerLevel=2.0.0`.
@@ -47,8 +47,8 @@ pub fn encode_component(text: &str) -> String {
 #[serde(rename_all = "camelCase", default)]
 #[derive(Default)]
 struct ResponseDoc {
-    #[serde(deserialize_with = "json::integer")]
-    total_hits: Option<i64>,
+    /// Kept raw, so that a value that is there but is no count can be told from none.
+    total_hits: Option<serde_json::Value>,
     data: Option<Vec<ResultDoc>>,
 }
 
@@ -103,8 +103,15 @@ struct VersionDoc {
 
 /// Parses a search response. Results without an id or a parseable version are left out with a
 /// warning; title and summary fall back to id and description as in NuGet.Client.
+///
+/// `totalHits` is a count: a whole number from 0 to `u64::MAX` (as a number, or a numeric
+/// string). Missing or null it reads as 0; anything else (`1e300`, `-1`, `2.5`, `"many"`) is a
+/// protocol error naming the URL rather than a count made up: NuGet.Client reads it as a
+/// 64-bit integer and fails on what does not fit, and a negative or fractional count means
+/// the feed is broken.
 pub fn parse(bytes: &[u8], url: &str) -> Result<SearchResults> {
     let doc: ResponseDoc = crate::http::parse_json(bytes, url)?;
+    let total_hits = total_hits(doc.total_hits, url)?;
     let results = doc
         .data
         .unwrap_or_default()
@@ -112,11 +119,31 @@ pub fn parse(bytes: &[u8], url: &str) -> Result<SearchResults> {
         .filter_map(|r| r.into_result(url))
         .collect();
     Ok(SearchResults {
-        total_hits: doc
-            .total_hits
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0),
+        total_hits,
         results,
+    })
+}
+
+/// `totalHits` as a count (see [`parse`]).
+fn total_hits(value: Option<serde_json::Value>, url: &str) -> Result<u64> {
+    use serde_json::Value;
+    let count = match &value {
+        None | Some(Value::Null) => return Ok(0),
+        Some(Value::Number(n)) => n.as_u64().or_else(|| {
+            // 12.0 is a whole count; 2^64 and beyond is not one a u64 holds.
+            let f = n.as_f64()?;
+            (f >= 0.0 && f.fract() == 0.0 && f < 18_446_744_073_709_551_616.0).then_some(f as u64)
+        }),
+        Some(Value::String(text)) => text.trim().parse().ok(),
+        Some(_) => None,
+    };
+    count.ok_or_else(|| {
+        let shown = value.map(|v| v.to_string()).unwrap_or_default();
+        Error::new(
+            ErrorKind::Protocol,
+            format!("the search response's totalHits {shown} is not a whole number of results"),
+        )
+        .with_url(url)
     })
 }
 
@@ -181,6 +208,33 @@ impl ResultDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hits(total: &str) -> Result<u64> {
+        let body = format!(r#"{{"totalHits": {total}, "data": []}}"#);
+        parse(body.as_bytes(), "http://h/query?q=x").map(|r| r.total_hits)
+    }
+
+    #[test]
+    fn total_hits_is_a_count_or_the_response_is_refused() {
+        assert_eq!(hits("42").unwrap(), 42);
+        assert_eq!(hits("12.0").unwrap(), 12);
+        assert_eq!(hits("\"7\"").unwrap(), 7);
+        assert_eq!(hits("18446744073709551615").unwrap(), u64::MAX);
+        assert_eq!(hits("null").unwrap(), 0);
+        let none = parse(br#"{"data": []}"#, "http://h/q").unwrap();
+        assert_eq!(none.total_hits, 0);
+        for bad in ["1e300", "-1", "2.5", "\"many\"", "true", "[1]"] {
+            let err = hits(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{bad}");
+            assert_eq!(err.url(), Some("http://h/query?q=x"), "{bad}");
+            assert!(
+                err.message().contains("totalHits") && err.message().contains("whole number"),
+                "{bad}: {err}"
+            );
+        }
+        let err = hits("1e300").unwrap_err();
+        assert!(err.message().contains("totalHits 1e+300 "), "{err}");
+    }
 
     #[test]
     fn query_urls_replace_the_endpoint_query() {

@@ -419,6 +419,8 @@ impl Cache {
                     return Ok(CachedPackage::Network);
                 }
             };
+            // TODO(disk full mid-download): a write that fails after the download started (no
+            // space left) still fails the call; falling back would mean fetching it again.
             let (path, _) = pending.finish(fetch, validate)?;
             self.count_disk_bytes();
             Ok(CachedPackage::File(path))

@@ -222,6 +222,8 @@ impl HealthChecker {
             ..RequestScope::default()
         };
         let started = Instant::now();
+        // TODO(probe limiter wait): the probe waits for the source's limiter up to its
+        // `max_wait` (60 s by default), not only the check's deadline.
         let result = http.get_bytes_scoped(url, scope);
         let elapsed = started.elapsed();
         let refused = matches!(&result, Err(err)

@@ -113,6 +113,9 @@ typedef enum rnuget_status {
   RNUGET_ERR_INVALID_RANGE = 104,
   // A string is not a target framework moniker.
   RNUGET_ERR_INVALID_FRAMEWORK = 105,
+  // A client function, or `rnuget_set_log_callback`, was called from inside the log
+  // callback, where it could wait forever for a lock the library holds; nothing was done.
+  RNUGET_ERR_REENTRANT_CALL = 106,
   // The connection failed: DNS, refused, reset, TLS.
   RNUGET_ERR_NETWORK = 200,
   // A connect, read or overall deadline passed.
@@ -718,10 +721,11 @@ enum rnuget_status rnuget_client_health_json(const struct rnuget_client *client,
 // another logger is installed.
 // Lifetime: `user_data` must stay valid until the callback is replaced or removed.
 // Threads: callable from any thread. The callback is called on whatever thread logs, possibly
-// several at once, so it and `user_data` must be thread-safe; it must not call
-// `rnuget_set_log_callback`, nor any `rnuget_client_*` function: it may run while the client
-// holds a lock (a source being set up, a service index being fetched), and a call back into
-// the client waits for that lock forever. Queue the line and act on it after the call returns.
+// several at once, so it and `user_data` must be thread-safe. It may run while the client holds
+// a lock (a source being set up, a service index being fetched), so from inside it
+// `rnuget_set_log_callback` and every `rnuget_client_*` function except the
+// `rnuget_client_options_*` ones return `RNUGET_ERR_REENTRANT_CALL` and do nothing, rather
+// than wait for that lock forever. Queue the line and act on it after the call returns.
 enum rnuget_status rnuget_set_log_callback(rnuget_log_callback callback,
                                            int max_level,
                                            void *user_data);

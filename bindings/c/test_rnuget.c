@@ -18,6 +18,7 @@
 
 #include "rnuget.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1265,6 +1266,48 @@ static void capture_log(rnuget_log_level level, const char *target, const char *
   mtx_unlock(&capture->lock);
 }
 
+/* A callback that calls back into the library once, as the header says it must not. */
+struct reentry {
+  rnuget_client *client;
+  const char *id;
+  atomic_int calls;
+  int client_status;
+  int set_status;
+  char message[512];
+};
+
+static void reenter_log(rnuget_log_level level, const char *target, const char *message,
+                        void *user_data) {
+  (void)level;
+  (void)target;
+  (void)message;
+  struct reentry *reentry = user_data;
+  if (atomic_fetch_add(&reentry->calls, 1) != 0) {
+    return;
+  }
+  char *json = NULL;
+  reentry->client_status = rnuget_client_list_versions(reentry->client, reentry->id, &json);
+  snprintf(reentry->message, sizeof reentry->message, "%s", rnuget_last_error_message());
+  rnuget_string_free(json);
+  reentry->set_status = rnuget_set_log_callback(NULL, RNUGET_LOG_OFF, NULL);
+}
+
+/* Inside the callback, client calls are refused rather than left waiting for a lock. */
+static void test_reentrant_log_callback(rnuget_client *client, const struct feed *feed) {
+  struct reentry reentry = {.client = client, .id = feed->id};
+  atomic_init(&reentry.calls, 0);
+  CHECK_STATUS(rnuget_set_log_callback(reenter_log, RNUGET_LOG_DEBUG, &reentry), RNUGET_OK);
+  char *json = NULL;
+  CHECK_STATUS(rnuget_client_search(client, "", 0, 5, 3, &json), RNUGET_OK);
+  rnuget_string_free(json);
+  CHECK_STATUS(rnuget_set_log_callback(NULL, RNUGET_LOG_DEBUG, NULL), RNUGET_OK);
+  CHECK(atomic_load(&reentry.calls) >= 1);
+  CHECK_STATUS(reentry.client_status, RNUGET_ERR_REENTRANT_CALL);
+  CHECK_STATUS(reentry.set_status, RNUGET_ERR_REENTRANT_CALL);
+  CHECK_CONTAINS(reentry.message, "rnuget_client_list_versions: called from inside the log callback");
+  CHECK_STR(rnuget_status_name(RNUGET_ERR_REENTRANT_CALL), "RNUGET_ERR_REENTRANT_CALL");
+}
+
 static void test_log_callback(const struct feed *feed) {
   CHECK_STATUS(rnuget_set_log_callback(capture_log, 6, NULL), RNUGET_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(rnuget_set_log_callback(capture_log, -1, NULL), RNUGET_ERR_INVALID_ARGUMENT);
@@ -1325,6 +1368,9 @@ static void test_log_callback(const struct feed *feed) {
   }
   CHECK(first.http_debug_lines == before);
   CHECK(second.lines == second_lines);
+  if (client != NULL) {
+    test_reentrant_log_callback(client, feed);
+  }
   rnuget_client_free(client);
   mtx_destroy(&first.lock);
   mtx_destroy(&second.lock);

@@ -9,11 +9,17 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::FfiError;
 use crate::last_error;
-use crate::status::rnuget_status::{self, RNUGET_OK};
+use crate::status::rnuget_status::{self, RNUGET_ERR_REENTRANT_CALL, RNUGET_OK};
 
 /// Runs the body of the C function `function`: success clears the thread's last error, an error
 /// or a panic becomes it, prefixed with the function's name.
 pub(crate) fn guard(function: &str, body: impl FnOnce() -> Result<(), FfiError>) -> rnuget_status {
+    if refused_in_log_callback(function) {
+        let message = "called from inside the log callback, where it could wait forever for a \
+                       lock the library holds; queue the line and act on it after the call returns";
+        last_error::set(FfiError::new(RNUGET_ERR_REENTRANT_CALL, message).in_function(function));
+        return RNUGET_ERR_REENTRANT_CALL;
+    }
     // The body's state is dropped or left behind after a panic and never observed again, so
     // asserting unwind safety is sound here.
     let err = match catch_unwind(AssertUnwindSafe(body)) {
@@ -27,6 +33,15 @@ pub(crate) fn guard(function: &str, body: impl FnOnce() -> Result<(), FfiError>)
     let status = err.status;
     last_error::set(err.in_function(function));
     status
+}
+
+/// Whether `function` must not run inside the log callback: everything that may take a client's
+/// or the logger's locks. Options builders and the functions without a client are safe there.
+fn refused_in_log_callback(function: &str) -> bool {
+    let touches_locks = (function.starts_with("rnuget_client_")
+        && !function.starts_with("rnuget_client_options_"))
+        || function == "rnuget_set_log_callback";
+    touches_locks && crate::observability::in_log_callback()
 }
 
 /// Runs the body of a C function that returns a plain value; a panic yields `fallback` and becomes

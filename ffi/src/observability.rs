@@ -195,6 +195,18 @@ unsafe impl Sync for Sink {}
 
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
 
+thread_local! {
+    /// Whether this thread is inside the C log callback right now.
+    static IN_LOG_CALLBACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is running the C log callback: the library may be holding a lock
+/// (a source being set up, a service index being fetched, the sink itself), so a call back into
+/// the client from there could wait for it forever. [`crate::boundary::guard`] refuses those.
+pub(crate) fn in_log_callback() -> bool {
+    IN_LOG_CALLBACK.with(|flag| flag.get())
+}
+
 /// The process's logger: forwards every enabled record to the current sink.
 struct CallbackLogger;
 
@@ -215,6 +227,8 @@ impl Log for CallbackLogger {
         }
         let target: CString = to_cstring(record.target().to_string());
         let message: CString = to_cstring(record.args().to_string());
+        // A C function cannot unwind, so the flag is always reset after the call.
+        let outer = IN_LOG_CALLBACK.with(|flag| flag.replace(true));
         // SAFETY: the caller registered a function with this signature, and promised it may be
         // called from any thread with the user data it gave; the strings live until it returns.
         unsafe {
@@ -225,6 +239,7 @@ impl Log for CallbackLogger {
                 sink.user_data,
             )
         };
+        IN_LOG_CALLBACK.with(|flag| flag.set(outer));
     }
 
     fn flush(&self) {}
@@ -248,10 +263,11 @@ impl Log for CallbackLogger {
 /// another logger is installed.
 /// Lifetime: `user_data` must stay valid until the callback is replaced or removed.
 /// Threads: callable from any thread. The callback is called on whatever thread logs, possibly
-/// several at once, so it and `user_data` must be thread-safe; it must not call
-/// `rnuget_set_log_callback`, nor any `rnuget_client_*` function: it may run while the client
-/// holds a lock (a source being set up, a service index being fetched), and a call back into
-/// the client waits for that lock forever. Queue the line and act on it after the call returns.
+/// several at once, so it and `user_data` must be thread-safe. It may run while the client holds
+/// a lock (a source being set up, a service index being fetched), so from inside it
+/// `rnuget_set_log_callback` and every `rnuget_client_*` function except the
+/// `rnuget_client_options_*` ones return `RNUGET_ERR_REENTRANT_CALL` and do nothing, rather
+/// than wait for that lock forever. Queue the line and act on it after the call returns.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_set_log_callback(
     callback: rnuget_log_callback,

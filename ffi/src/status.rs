@@ -29,6 +29,9 @@ pub enum rnuget_status {
     RNUGET_ERR_INVALID_RANGE = 104,
     /// A string is not a target framework moniker.
     RNUGET_ERR_INVALID_FRAMEWORK = 105,
+    /// A client function, or `rnuget_set_log_callback`, was called from inside the log
+    /// callback, where it could wait forever for a lock the library holds; nothing was done.
+    RNUGET_ERR_REENTRANT_CALL = 106,
     /// The connection failed: DNS, refused, reset, TLS.
     RNUGET_ERR_NETWORK = 200,
     /// A connect, read or overall deadline passed.
@@ -61,7 +64,7 @@ pub enum rnuget_status {
 use rnuget_status::*;
 
 /// Every status, for lookups by number.
-const ALL: [rnuget_status; 20] = [
+const ALL: [rnuget_status; 21] = [
     RNUGET_OK,
     RNUGET_ERR_INVALID_ARGUMENT,
     RNUGET_ERR_NULL_ARGUMENT,
@@ -69,6 +72,7 @@ const ALL: [rnuget_status; 20] = [
     RNUGET_ERR_INVALID_VERSION,
     RNUGET_ERR_INVALID_RANGE,
     RNUGET_ERR_INVALID_FRAMEWORK,
+    RNUGET_ERR_REENTRANT_CALL,
     RNUGET_ERR_NETWORK,
     RNUGET_ERR_TIMEOUT,
     RNUGET_ERR_TOO_LARGE,
@@ -119,6 +123,7 @@ impl rnuget_status {
             RNUGET_ERR_INVALID_VERSION => "RNUGET_ERR_INVALID_VERSION\0",
             RNUGET_ERR_INVALID_RANGE => "RNUGET_ERR_INVALID_RANGE\0",
             RNUGET_ERR_INVALID_FRAMEWORK => "RNUGET_ERR_INVALID_FRAMEWORK\0",
+            RNUGET_ERR_REENTRANT_CALL => "RNUGET_ERR_REENTRANT_CALL\0",
             RNUGET_ERR_NETWORK => "RNUGET_ERR_NETWORK\0",
             RNUGET_ERR_TIMEOUT => "RNUGET_ERR_TIMEOUT\0",
             RNUGET_ERR_TOO_LARGE => "RNUGET_ERR_TOO_LARGE\0",

@@ -16,7 +16,7 @@ use ureq::http::Response;
 
 use super::body::{self, CopyError};
 use super::errors;
-use super::guard::Guards;
+use super::guard::{Guards, RunMode};
 use super::options::{HttpOptions, new_session_id};
 use super::url::{self, Credentials, Origin};
 use crate::observability::Observability;
@@ -45,6 +45,9 @@ pub struct HttpClient {
     /// Whether failed requests are retried (by the retry policy, when there is one); false in
     /// a health-probe view ([`HttpClient::for_probe`]).
     retries: bool,
+    /// The longest wait for the source's limiter, when shorter than its `max_wait`: a
+    /// health-probe view's deadline ([`HttpClient::for_probe`]).
+    limiter_wait: Option<Duration>,
 }
 
 /// Header values (which may hold API keys) never show; their names do.
@@ -148,6 +151,7 @@ impl HttpClient {
             observability: Observability::default(),
             source: None,
             retries: true,
+            limiter_wait: None,
         })
     }
 
@@ -177,13 +181,16 @@ impl HttpClient {
             source,
             observability: self.observability.clone(),
             retries: self.retries,
+            limiter_wait: self.limiter_wait,
         })
     }
 
     /// A view of this client for a health probe: the same connections, identity, headers,
     /// credentials rule, metrics, source limiter and circuit breakers, under `timeout` for the
     /// connection and for the whole request, and one try only (a probe says how the source is
-    /// now; retries with their backoff would outlast its deadline).
+    /// now; retries with their backoff would outlast its deadline). The source's limiter is
+    /// waited for at most `timeout` too, whatever its `max_wait`: a probe that gets no permit
+    /// in time fails as [`ErrorKind::RateLimited`] naming the source.
     pub fn for_probe(&self, timeout: Duration) -> HttpClient {
         let options = HttpOptions {
             connect_timeout: self.options.connect_timeout.min(timeout),
@@ -197,6 +204,7 @@ impl HttpClient {
             source: self.source.clone(),
             observability: self.observability.clone(),
             retries: false,
+            limiter_wait: Some(timeout),
         }
     }
 
@@ -260,7 +268,10 @@ impl HttpClient {
                     attempt,
                     can_retry,
                     self.observability.metrics_ref(),
-                    self.retries,
+                    RunMode {
+                        retries: self.retries,
+                        limiter_wait: self.limiter_wait,
+                    },
                 )
             }
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -97,8 +97,8 @@ impl Guards {
     }
 
     /// Runs one request under the guards; see the module docs for the order. What they do
-    /// goes to `metrics` when there are any. Without `retries`, one try is made whatever the
-    /// retry policy says.
+    /// goes to `metrics` when there are any. `mode` says whether the retry policy applies and
+    /// how long the limiter may be waited for.
     pub(crate) fn run<T>(
         &self,
         source: Option<&SourceLimiter>,
@@ -106,10 +106,12 @@ impl Guards {
         mut attempt: impl FnMut() -> Result<T>,
         can_retry: impl Fn() -> bool,
         metrics: Option<&Metrics>,
-        retries: bool,
+        mode: RunMode,
     ) -> Result<T> {
         let _slot = source
-            .map(|limiter| acquire(limiter, metrics).map_err(|e| e.with_url(url)))
+            .map(|limiter| {
+                acquire(limiter, mode.limiter_wait, metrics).map_err(|e| e.with_url(url))
+            })
             .transpose()?;
         let breaker = self
             .breakers
@@ -130,7 +132,7 @@ impl Guards {
                 metrics.retry(&host, err);
             }
         };
-        let result = match self.retry.as_ref().filter(|_| retries) {
+        let result = match self.retry.as_ref().filter(|_| mode.retries) {
             Some(policy) => policy.run(self.clock.clock(), url, attempt, can_retry, on_retry),
             None => attempt(),
         };
@@ -152,13 +154,32 @@ impl Guards {
     }
 }
 
-/// A slot from `limiter`, timing the wait for `metrics` when there are any.
-fn acquire<'a>(limiter: &'a SourceLimiter, metrics: Option<&Metrics>) -> Result<SourcePermit<'a>> {
+/// How one request of a client view runs under the guards.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunMode {
+    /// Whether failed requests are retried (by the retry policy, when there is one).
+    pub(crate) retries: bool,
+    /// The longest wait for the source's limiter when shorter than its `max_wait` (a health
+    /// probe's deadline); `None`: `max_wait`.
+    pub(crate) limiter_wait: Option<Duration>,
+}
+
+/// A slot from `limiter` within `wait` (else its `max_wait`), timing the wait for `metrics`
+/// when there are any.
+fn acquire<'a>(
+    limiter: &'a SourceLimiter,
+    wait: Option<Duration>,
+    metrics: Option<&Metrics>,
+) -> Result<SourcePermit<'a>> {
+    let take = || match wait {
+        Some(wait) => limiter.acquire_within(wait),
+        None => limiter.acquire(),
+    };
     let Some(metrics) = metrics else {
-        return limiter.acquire();
+        return take();
     };
     let started = Instant::now();
-    let permit = limiter.acquire();
+    let permit = take();
     let tokens = limiter.bucket().map(|b| b.stats().available);
     metrics.rate_limit_wait(limiter.source(), started.elapsed(), tokens);
     permit

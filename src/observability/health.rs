@@ -222,8 +222,9 @@ impl HealthChecker {
             ..RequestScope::default()
         };
         let started = Instant::now();
-        // TODO(probe limiter wait): the probe waits for the source's limiter up to its
-        // `max_wait` (60 s by default), not only the check's deadline.
+        // The probe view waits for the source's limiter no longer than the deadline.
+        // TODO(probe total deadline): the request then gets the whole deadline again, so a
+        // probe that waited long for its permit can take up to twice the deadline.
         let result = http.get_bytes_scoped(url, scope);
         let elapsed = started.elapsed();
         let refused = matches!(&result, Err(err)

@@ -126,18 +126,25 @@ impl SourceLimiter {
     /// Waits for a token, then for a slot, up to `max_wait` in all; fails as
     /// [`ErrorKind::RateLimited`] naming the source when the deadline passes first.
     pub fn acquire(&self) -> Result<SourcePermit<'_>> {
-        let deadline = deadline_after(Instant::now(), self.limits.max_wait);
+        self.acquire_within(self.limits.max_wait)
+    }
+
+    /// [`SourceLimiter::acquire`], waiting at most `longest` when that is shorter than
+    /// `max_wait` (a health probe waits no longer than its own deadline).
+    pub fn acquire_within(&self, longest: Duration) -> Result<SourcePermit<'_>> {
+        let wait = self.limits.max_wait.min(longest);
+        let deadline = deadline_after(Instant::now(), wait);
         if let Some(bucket) = &self.bucket
             && !bucket.acquire_until(deadline)
         {
-            return Err(self.deadline_error("no request token"));
+            return Err(self.deadline_error("no request token", wait));
         }
         let mut slots = self.slots.lock();
         if let Some(max) = self.limits.max_in_flight {
             while slots.in_flight >= max {
                 if self.freed.wait_until(&mut slots, deadline).timed_out() && slots.in_flight >= max
                 {
-                    return Err(self.deadline_error("no free request slot"));
+                    return Err(self.deadline_error("no free request slot", wait));
                 }
             }
         }
@@ -152,7 +159,7 @@ impl SourceLimiter {
         *self.last_refused.lock()
     }
 
-    fn deadline_error(&self, what: &str) -> Error {
+    fn deadline_error(&self, what: &str, waited: Duration) -> Error {
         self.timed_out.fetch_add(1, Ordering::Relaxed);
         *self.last_refused.lock() = Some(Instant::now());
         Error::new(
@@ -160,7 +167,7 @@ impl SourceLimiter {
             format!(
                 "rate limit of source {:?}: {what} within {} s",
                 self.source,
-                self.limits.max_wait.as_secs_f64()
+                waited.as_secs_f64()
             ),
         )
         .with_source(&self.source)
@@ -245,5 +252,23 @@ mod tests {
         let _held = limiter.acquire().unwrap();
         let err = limiter.acquire().unwrap_err();
         assert!(err.message().contains("no free request slot"), "{err}");
+    }
+
+    #[test]
+    fn a_shorter_wait_bounds_the_deadline_and_a_longer_one_does_not() {
+        let limits = SourceLimits {
+            max_in_flight: Some(1),
+            max_wait: Duration::from_millis(20),
+            ..SourceLimits::default()
+        };
+        let limiter = SourceLimiter::new("s", limits).unwrap();
+        let _held = limiter.acquire().unwrap();
+        let err = limiter
+            .acquire_within(Duration::from_millis(5))
+            .unwrap_err();
+        assert!(err.message().contains("within 0.005 s"), "{err}");
+        let err = limiter.acquire_within(Duration::from_secs(60)).unwrap_err();
+        assert!(err.message().contains("within 0.02 s"), "{err}");
+        assert_eq!(limiter.stats().timed_out, 2);
     }
 }

@@ -226,3 +226,52 @@ fn a_source_whose_limiter_refused_a_request_recently_is_degraded() {
         "{error}"
     );
 }
+
+#[test]
+fn a_probe_waits_for_the_limiter_no_longer_than_the_checks_deadline() {
+    let feed = LoopbackServer::start(|_| Response::json(EMPTY_INDEX)).unwrap();
+    // No token now and the next one in an hour; the limiter itself would wait its default
+    // `max_wait` (60 s), the check's deadline is 200 ms.
+    let limits = SourceLimits {
+        rate: Some(RateLimit {
+            capacity: 1,
+            refill_tokens: 1,
+            refill_interval: Duration::from_secs(3600),
+            initial_tokens: 0,
+        }),
+        ..SourceLimits::default()
+    };
+    assert_eq!(limits.max_wait, Duration::from_secs(60));
+    let http = HttpOptions {
+        resilience: ResilienceOptions {
+            per_source: vec![("feed".into(), limits)],
+            ..ResilienceOptions::default()
+        },
+        ..HttpOptions::default()
+    };
+    let options = ClientOptions {
+        health: HealthOptions {
+            timeout: Duration::from_millis(200),
+            ..HealthOptions::default()
+        },
+        ..ClientOptions::new()
+            .named_source("feed", &format!("{}/v3/index.json", feed.base_url()))
+            .http(http)
+    };
+    let client = Client::new(options).unwrap();
+    let report = client.health();
+    assert_eq!(
+        feed.request_count(),
+        0,
+        "the probe got no permit: {report:?}"
+    );
+    let source = &report.sources[0];
+    assert_eq!(source.status, HealthStatus::Degraded, "{report:?}");
+    assert_eq!(report.status, HealthStatus::Degraded, "{report:?}");
+    let error = source.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("rate limit of source \"feed\": no request token within 0.2 s"),
+        "{error}"
+    );
+    assert_eq!(client.http().limiter_stats("feed").unwrap().timed_out, 1);
+}

@@ -378,25 +378,25 @@ fn fetch_pages(
     slots.into_iter().map(Mutex::into_inner).collect()
 }
 
-/// Turns every leaf into metadata, leaving out (with a warning) those without a catalog entry
-/// or a version. A catalog entry given only as its URL fails the whole page, as it does in
-/// NuGet.Client: it reads each leaf's `catalogEntry` as an object (before looking at versions),
-/// never follows the link, and throws on the page; a leaf whose version is unknown cannot even
-/// be told wanted or not.
+/// Turns every leaf into metadata. A leaf without a catalog entry, with one given only as its
+/// URL, or whose entry's version is missing or not a version fails the whole page, as it does
+/// in NuGet.Client: it reads each leaf's `catalogEntry` as an object and parses its version
+/// (before asking whether the version is wanted), never follows a link, and throws on the
+/// page. Failing here, in the decoder, keeps the document out of the cache.
 fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Result<RegistrationPage> {
     let mut decoded = Vec::with_capacity(leaves.len());
     for leaf in leaves {
         let entry = match leaf.catalog_entry {
             Some(EntryField::Inline(entry)) => entry,
             Some(EntryField::Link(link)) => return Err(link_only(id, &link, page_url)),
-            None => {
-                warn!(target: "rnuget::protocol", "{page_url}: skipping a leaf of {id} without catalogEntry");
-                continue;
-            }
+            None => return Err(bad_leaf(id, page_url, "has no catalogEntry".to_string())),
         };
         let Some(version) = entry.parsed_version() else {
-            warn!(target: "rnuget::protocol", "{page_url}: skipping a leaf of {id} with version {:?}", entry.version_text());
-            continue;
+            let what = match entry.version_text() {
+                "" => "has a catalogEntry without a version".to_string(),
+                text => format!("has a catalogEntry whose version {text:?} is not a NuGet version"),
+            };
+            return Err(bad_leaf(id, page_url, what));
         };
         let listed = entry.is_listed();
         let context = EntryContext { id, url: page_url };
@@ -413,6 +413,12 @@ fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Result<Regis
         leaves: decoded,
         bytes: 0,
     })
+}
+
+/// The error for a leaf NuGet.Client cannot read: `what` is wrong with it.
+fn bad_leaf(id: &str, page_url: &str, what: String) -> Error {
+    let message = format!("a registration leaf of {id} {what}");
+    Error::new(ErrorKind::Protocol, message).with_url(page_url)
 }
 
 /// The error for a leaf whose `catalogEntry` is only a link.

@@ -675,3 +675,86 @@ fn a_resource_listed_only_at_a_url_that_is_not_http_is_named_as_such() {
         "{err}"
     );
 }
+
+/// NuGet.Client throws on a registration page with a leaf it cannot read: no `catalogEntry`
+/// (a null reference), or an entry whose version is missing or does not parse (its version
+/// parse throws), before it asks whether the version is wanted. rnuget fails the same reads
+/// with a protocol error naming the id, the page and the fault, and keeps nothing.
+#[test]
+fn a_leaf_without_a_catalog_entry_or_a_version_fails_its_page_and_is_not_kept() {
+    let (feed, _) = registration_feed();
+    let cache = Cache::new(&CacheOptions::memory_only()).unwrap();
+    let http = Arc::new(HttpClient::new(HttpOptions::default()).unwrap());
+    let base = feed.base_url();
+    let provider = V3Provider::with_cache(&format!("{base}/index.json"), http, Arc::new(cache));
+    let good = leaf("Bad.Leaf", "1.0.0", json!({}));
+    let faults = [
+        (
+            json!({"packageContent": format!("{base}/flat/x.nupkg")}),
+            "a registration leaf of Bad.Leaf has no catalogEntry",
+        ),
+        (
+            json!({"catalogEntry": null}),
+            "a registration leaf of Bad.Leaf has no catalogEntry",
+        ),
+        (
+            leaf("Bad.Leaf", "not-a-version", json!({})),
+            "a registration leaf of Bad.Leaf has a catalogEntry whose version \"not-a-version\" \
+             is not a NuGet version",
+        ),
+        (
+            json!({"catalogEntry": {"id": "Bad.Leaf"}}),
+            "a registration leaf of Bad.Leaf has a catalogEntry without a version",
+        ),
+    ];
+    let index_path = "/reg/bad.leaf/index.json";
+    let index_url = format!("{base}{index_path}");
+    for (bad, want) in &faults {
+        feed.serve(index_path, inline_index(vec![good.clone(), bad.clone()]));
+        feed.server.clear_requests();
+        for _ in 0..2 {
+            for err in [
+                provider.get_metadata("Bad.Leaf", &ALL).unwrap_err(),
+                provider
+                    .get_version_metadata("Bad.Leaf", &v("1.0.0"))
+                    .unwrap_err(),
+            ] {
+                assert_eq!(err.kind(), ErrorKind::Protocol, "{bad}: {err}");
+                assert_eq!(err.url(), Some(index_url.as_str()), "{bad}: {err}");
+                assert!(err.message().contains(want), "{bad}: {err}");
+            }
+        }
+        assert_eq!(
+            times_requested(&feed, index_path),
+            4,
+            "{bad}: a broken index is not kept"
+        );
+    }
+
+    // On a remote page: the page's URL is named and the page is not kept.
+    let page_path = "/reg/bad.page/page1.json";
+    let page_url = format!("{base}{page_path}");
+    let index = json!({"items": [{"@id": page_url, "lower": "1.0.0", "upper": "2.0.0"}]});
+    feed.serve("/reg/bad.page/index.json", index.to_string());
+    let bad = leaf("Bad.Page", "2.0.0.0.0", json!({}));
+    let page = json!({"items": [leaf("Bad.Page", "1.0.0", json!({})), bad]});
+    feed.serve(page_path, page.to_string());
+    feed.server.clear_requests();
+    for _ in 0..2 {
+        let err = provider.get_metadata("Bad.Page", &ALL).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        assert_eq!(err.url(), Some(page_url.as_str()), "{err}");
+        assert!(
+            err.message().contains(
+                "a registration leaf of Bad.Page has a catalogEntry whose version \
+                 \"2.0.0.0.0\" is not a NuGet version"
+            ),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        times_requested(&feed, page_path),
+        2,
+        "a broken page is not kept"
+    );
+}

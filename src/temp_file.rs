@@ -1,10 +1,17 @@
 //! Files written beside their final path and renamed into place, so that a reader never sees a
 //! half-written file: the disk cache and package downloads both write this way.
+//!
+//! A process killed while writing leaves its temporary file behind; [`remove_stale`] clears
+//! those of one target whose owner is gone, named by the process id in the file's name.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+/// Where process ids cannot be checked, how old a temporary file must be to count as stale.
+pub(crate) const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A new file in the target's folder, removed on drop unless [`TempFile::persist`] renamed it.
 pub(crate) struct TempFile {
@@ -67,6 +74,71 @@ impl TempFile {
     }
 }
 
+/// Removes the temporary files `.<target name>.<pid>-<n><suffix>` beside `target` left by
+/// processes that no longer run: on Linux, those whose `/proc/<pid>` is gone; elsewhere (or
+/// without `/proc`), those not modified for [`STALE_AFTER`]. Files of this process, and of any
+/// process that still runs, are never touched. Returns the paths removed; a folder or file that
+/// cannot be read or removed is left as it is (this is clean-up, never a reason to fail).
+pub(crate) fn remove_stale(target: &Path, suffix: &str) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (folder_of(target), target.file_name()) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let proc_fs = Path::new("/proc/self").exists();
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = owner_pid(&file_name.to_string_lossy(), &prefix, suffix) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let path = entry.path();
+        let stale = if cfg!(target_os = "linux") && proc_fs {
+            !Path::new("/proc").join(pid.to_string()).exists()
+        } else {
+            older_than(&path, STALE_AFTER)
+        };
+        if stale && entry.file_type().is_ok_and(|t| t.is_file()) && fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// The folder a temporary file of `target` goes in.
+fn folder_of(target: &Path) -> Option<&Path> {
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => Some(dir),
+        Some(_) => Some(Path::new(".")),
+        None => None,
+    }
+}
+
+/// The process id in `name` when it is `<prefix><pid>-<n><suffix>` ([`TempFile::beside`]'s).
+fn owner_pid(name: &str, prefix: &str, suffix: &str) -> Option<u32> {
+    let middle = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    let (pid, serial) = middle.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(pid) || !digits(serial) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether `path` was last modified more than `age` ago (false when that cannot be told).
+fn older_than(path: &Path, age: Duration) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+        .is_some_and(|elapsed| elapsed > age)
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.persisted {
@@ -104,6 +176,76 @@ mod tests {
         drop(dropped);
         assert!(!dropped_path.exists());
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_the_owner_pid_of_a_temporary_name_of_the_target_is_read() {
+        let prefix = ".A.1.0.0.nupkg.";
+        assert_eq!(
+            owner_pid(".A.1.0.0.nupkg.42-7.part", prefix, ".part"),
+            Some(42)
+        );
+        for other in [
+            ".A.1.0.0.nupkg.42-7.tmp",
+            ".A.1.0.0.nupkg.42.part",
+            ".A.1.0.0.nupkg.x-7.part",
+            ".A.1.0.0.nupkg.42-.part",
+            ".B.1.0.0.nupkg.42-7.part",
+            "A.1.0.0.nupkg",
+        ] {
+            assert_eq!(owner_pid(other, prefix, ".part"), None, "{other}");
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn stale_part_files_of_dead_processes_go_and_live_ones_stay() {
+        let dir = std::env::temp_dir().join(format!("rnuget-stale-parts-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("Demo.Core.1.0.0.nupkg");
+        // A pid above the kernel's maximum cannot belong to any process.
+        let pid_max: u32 = fs::read_to_string("/proc/sys/kernel/pid_max")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let dead = dir.join(format!(".Demo.Core.1.0.0.nupkg.{}-0.part", pid_max + 1));
+        let own = dir.join(format!(
+            ".Demo.Core.1.0.0.nupkg.{}-0.part",
+            std::process::id()
+        ));
+        // Process 1 always runs (the init of this pid namespace).
+        let other_live = dir.join(".Demo.Core.1.0.0.nupkg.1-3.part");
+        let other_target = dir.join(format!(".Other.1.0.0.nupkg.{}-0.part", pid_max + 1));
+        for path in [&dead, &own, &other_live, &other_target] {
+            fs::write(path, b"partial").unwrap();
+        }
+
+        assert_eq!(remove_stale(&target, ".part"), vec![dead.clone()]);
+        assert!(!dead.exists());
+        for kept in [&own, &other_live, &other_target] {
+            assert!(kept.exists(), "{}", kept.display());
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn age_tells_old_files_from_new_ones() {
+        let dir = std::env::temp_dir().join(format!("rnuget-stale-age-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f");
+        fs::write(&path, b"x").unwrap();
+        assert!(!older_than(&path, STALE_AFTER));
+        let old = SystemTime::now() - 2 * STALE_AFTER;
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert!(older_than(&path, STALE_AFTER));
+        assert!(!older_than(&dir.join("missing"), STALE_AFTER));
         fs::remove_dir_all(&dir).unwrap();
     }
 }

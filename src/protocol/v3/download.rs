@@ -16,9 +16,12 @@ use sha2::{Digest, Sha512};
 use crate::error::strip_credentials;
 use crate::package::PackageReader;
 use crate::protocol::DownloadInfo;
-use crate::temp_file::TempFile;
+use crate::temp_file::{self, TempFile};
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
+
+/// The suffix of the temporary file a download streams into.
+const PART_SUFFIX: &str = ".part";
 
 /// Streams a body into a writer (the provider's authorised GET of the package URL).
 pub type Stream<'a> = dyn Fn(&mut dyn Write) -> Result<u64> + 'a;
@@ -78,7 +81,11 @@ pub fn to_file(
             .with_url(url)
     };
     refuse_special_target(path).map_err(fail)?;
-    let mut temp = TempFile::beside(path, ".part").map_err(|e| fail(io_error(e, path)))?;
+    // Part files of this target left by killed downloads would otherwise stay forever.
+    for stale in temp_file::remove_stale(path, PART_SUFFIX) {
+        log::warn!(target: "rnuget::protocol", "removed {}, left by a download whose process no longer runs", stale.display());
+    }
+    let mut temp = TempFile::beside(path, PART_SUFFIX).map_err(|e| fail(io_error(e, path)))?;
     let mut writer = HashingWriter::new(BufWriter::new(temp.take_file()?));
     let bytes = stream(&mut writer).map_err(fail)?;
     let sha512 = writer

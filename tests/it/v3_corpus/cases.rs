@@ -758,3 +758,34 @@ fn a_leaf_without_a_catalog_entry_or_a_version_fails_its_page_and_is_not_kept() 
         "a broken page is not kept"
     );
 }
+
+/// A download killed mid-way leaves its part file; the next download to the same target
+/// removes those whose process is gone, and leaves a running process's alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_download_removes_part_files_of_its_target_left_by_dead_processes() {
+    let package = DemoPackage::new("Left.Over", "1.0.0").to_nupkg();
+    let (feed, provider) = registration_feed();
+    feed.serve_response(
+        "/flat/left.over/1.0.0/left.over.1.0.0.nupkg",
+        Response::new(200, package.clone()),
+    );
+    let dir = tempdir("leftover");
+    let path = dir.join("Left.Over.1.0.0.nupkg");
+    // Above the kernel's pid_max no process can run; process 1 always does.
+    let pid_max: u64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let dead = format!(".Left.Over.1.0.0.nupkg.{}-4.part", pid_max + 1);
+    let live = ".Left.Over.1.0.0.nupkg.1-0.part";
+    for name in [dead.as_str(), live] {
+        std::fs::write(dir.join(name), b"partial").unwrap();
+    }
+    provider
+        .download_to_file("Left.Over", &v("1.0.0"), &path)
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), package);
+    assert_eq!(leftovers(&dir), [live, "Left.Over.1.0.0.nupkg"]);
+}

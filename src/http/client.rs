@@ -45,9 +45,10 @@ pub struct HttpClient {
     /// Whether failed requests are retried (by the retry policy, when there is one); false in
     /// a health-probe view ([`HttpClient::for_probe`]).
     retries: bool,
-    /// The longest wait for the source's limiter, when shorter than its `max_wait`: a
-    /// health-probe view's deadline ([`HttpClient::for_probe`]).
-    limiter_wait: Option<Duration>,
+    /// When a health-probe view's request must be done by, and the timeout that ends then
+    /// ([`HttpClient::for_probe`]): the wait for the source's limiter and the request itself
+    /// share it.
+    deadline: Option<(Instant, Duration)>,
 }
 
 /// Header values (which may hold API keys) never show; their names do.
@@ -151,7 +152,7 @@ impl HttpClient {
             observability: Observability::default(),
             source: None,
             retries: true,
-            limiter_wait: None,
+            deadline: None,
         })
     }
 
@@ -181,16 +182,17 @@ impl HttpClient {
             source,
             observability: self.observability.clone(),
             retries: self.retries,
-            limiter_wait: self.limiter_wait,
+            deadline: self.deadline,
         })
     }
 
     /// A view of this client for a health probe: the same connections, identity, headers,
     /// credentials rule, metrics, source limiter and circuit breakers, under `timeout` for the
     /// connection and for the whole request, and one try only (a probe says how the source is
-    /// now; retries with their backoff would outlast its deadline). The source's limiter is
-    /// waited for at most `timeout` too, whatever its `max_wait`: a probe that gets no permit
-    /// in time fails as [`ErrorKind::RateLimited`] naming the source.
+    /// now; retries with their backoff would outlast its deadline). The deadline runs from
+    /// now and covers the wait for the source's limiter too, whatever its `max_wait`: a probe
+    /// that gets no permit in time fails as [`ErrorKind::RateLimited`] naming the source, and
+    /// one that waited gets only what is left for its request.
     pub fn for_probe(&self, timeout: Duration) -> HttpClient {
         let options = HttpOptions {
             connect_timeout: self.options.connect_timeout.min(timeout),
@@ -204,7 +206,7 @@ impl HttpClient {
             source: self.source.clone(),
             observability: self.observability.clone(),
             retries: false,
-            limiter_wait: Some(timeout),
+            deadline: Some((deadline_after(Instant::now(), timeout), timeout)),
         }
     }
 
@@ -270,7 +272,7 @@ impl HttpClient {
                     self.observability.metrics_ref(),
                     RunMode {
                         retries: self.retries,
-                        limiter_wait: self.limiter_wait,
+                        deadline: self.deadline,
                     },
                 )
             }
@@ -310,7 +312,10 @@ impl HttpClient {
         // A retry starts the document afresh.
         let attempt = || {
             out.clear();
-            self.get_into(request, cap, &mut out)
+            match self.left_of_deadline() {
+                Some(view) => view.get_into(request, cap, &mut out),
+                None => self.get_into(request, cap, &mut out),
+            }
         };
         self.guarded(request, attempt, || true)?;
         Ok(out)
@@ -357,11 +362,20 @@ impl HttpClient {
         };
         // TODO(resumable downloads): a download that fails after handing bytes to the writer
         // is not retried, since the writer cannot be rewound.
-        self.guarded(
-            request,
-            || self.get_into(request, cap, &mut counting),
-            || written.get() == 0,
-        )
+        let attempt = || match self.left_of_deadline() {
+            Some(view) => view.get_into(request, cap, &mut counting),
+            None => self.get_into(request, cap, &mut counting),
+        };
+        self.guarded(request, attempt, || written.get() == 0)
+    }
+
+    /// For a view with a deadline (a health probe's), the same view under what is left of it,
+    /// so that a request that first waited for the source's limiter still ends in time.
+    fn left_of_deadline(&self) -> Option<HttpClient> {
+        let (deadline, timeout) = self.deadline?;
+        let mut view = self.for_probe(deadline.saturating_duration_since(Instant::now()));
+        view.deadline = Some((deadline, timeout));
+        Some(view)
     }
 
     fn request<'a>(

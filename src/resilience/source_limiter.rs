@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use super::clock::deadline_after;
+use super::clock::{LONGEST_WAIT, deadline_after};
 use super::token_bucket::{BucketStats, RateLimit, TokenBucket};
 use crate::{Error, ErrorKind, Result};
 
@@ -126,14 +126,22 @@ impl SourceLimiter {
     /// Waits for a token, then for a slot, up to `max_wait` in all; fails as
     /// [`ErrorKind::RateLimited`] naming the source when the deadline passes first.
     pub fn acquire(&self) -> Result<SourcePermit<'_>> {
-        self.acquire_within(self.limits.max_wait)
+        self.acquire_by(
+            deadline_after(Instant::now(), LONGEST_WAIT),
+            self.limits.max_wait,
+        )
     }
 
-    /// [`SourceLimiter::acquire`], waiting at most `longest` when that is shorter than
-    /// `max_wait` (a health probe waits no longer than its own deadline).
-    pub fn acquire_within(&self, longest: Duration) -> Result<SourcePermit<'_>> {
-        let wait = self.limits.max_wait.min(longest);
-        let deadline = deadline_after(Instant::now(), wait);
+    /// [`SourceLimiter::acquire`], waiting no later than `deadline` when that comes before
+    /// `max_wait` runs out: a health probe waits no longer than its own deadline, the end of
+    /// its `budget` (which the error then names).
+    pub fn acquire_by(&self, deadline: Instant, budget: Duration) -> Result<SourcePermit<'_>> {
+        let own = deadline_after(Instant::now(), self.limits.max_wait);
+        let (deadline, wait) = if deadline < own {
+            (deadline, budget)
+        } else {
+            (own, self.limits.max_wait)
+        };
         if let Some(bucket) = &self.bucket
             && !bucket.acquire_until(deadline)
         {
@@ -263,11 +271,15 @@ mod tests {
         };
         let limiter = SourceLimiter::new("s", limits).unwrap();
         let _held = limiter.acquire().unwrap();
+        let soon = Instant::now() + Duration::from_millis(5);
         let err = limiter
-            .acquire_within(Duration::from_millis(5))
+            .acquire_by(soon, Duration::from_millis(5))
             .unwrap_err();
         assert!(err.message().contains("within 0.005 s"), "{err}");
-        let err = limiter.acquire_within(Duration::from_secs(60)).unwrap_err();
+        let late = Instant::now() + Duration::from_secs(60);
+        let err = limiter
+            .acquire_by(late, Duration::from_secs(60))
+            .unwrap_err();
         assert!(err.message().contains("within 0.02 s"), "{err}");
         assert_eq!(limiter.stats().timed_out, 2);
     }

@@ -275,3 +275,57 @@ fn a_probe_waits_for_the_limiter_no_longer_than_the_checks_deadline() {
     );
     assert_eq!(client.http().limiter_stats("feed").unwrap().timed_out, 1);
 }
+
+#[test]
+fn a_probe_that_waited_for_its_permit_has_only_the_rest_of_the_deadline_for_its_request() {
+    // The body trickles in over about three seconds; the check's deadline is one second, of
+    // which the probe spends at least 300 ms waiting for the source's only slot.
+    let slow = LoopbackServer::start(|_| {
+        Response::json(EMPTY_INDEX).trickled(1, Duration::from_millis(100))
+    })
+    .unwrap();
+    let limits = SourceLimits {
+        max_in_flight: Some(1),
+        ..SourceLimits::default()
+    };
+    let http = HttpOptions {
+        resilience: ResilienceOptions {
+            per_source: vec![("slow".into(), limits)],
+            ..ResilienceOptions::default()
+        },
+        ..HttpOptions::default()
+    };
+    let options = ClientOptions {
+        health: HealthOptions {
+            timeout: Duration::from_secs(1),
+            ..HealthOptions::default()
+        },
+        ..ClientOptions::new()
+            .named_source("slow", &format!("{}/v3/index.json", slow.base_url()))
+            .http(http)
+    };
+    let client = Client::new(options).unwrap();
+    let limiter = client.http().source_limiter("slow").unwrap();
+    let report = std::thread::scope(|scope| {
+        let held = limiter.acquire().unwrap();
+        let release = scope.spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(held);
+        });
+        let report = client.health();
+        release.join().unwrap();
+        report
+    });
+    let source = &report.sources[0];
+    assert_eq!(source.status, HealthStatus::Unhealthy, "{report:?}");
+    let error = source.error.as_deref().unwrap_or_default();
+    // The request's own deadline is what was left of the second, not a whole second again.
+    let limit: f64 = error
+        .split("timed out after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no deadline in {error:?}"));
+    assert!(limit < 0.71, "{error}");
+    assert_eq!(client.http().limiter_stats("slow").unwrap().timed_out, 0);
+}

@@ -383,6 +383,9 @@ fn fetch_pages(
 /// in NuGet.Client: it reads each leaf's `catalogEntry` as an object and parses its version
 /// (before asking whether the version is wanted), never follows a link, and throws on the
 /// page. Failing here, in the decoder, keeps the document out of the cache.
+// TODO(exact reads of inline pages): for one version, NuGet.Client looks only at the leaves of
+// pages whose bounds hold it; the inline pages of an index are all decoded here at once, so a
+// bad leaf on another inline page fails a read NuGet.Client would answer.
 fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Result<RegistrationPage> {
     let mut decoded = Vec::with_capacity(leaves.len());
     for leaf in leaves {

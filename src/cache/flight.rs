@@ -193,9 +193,12 @@ fn flight_key(source: &str, key: &str) -> String {
     [source, "\n", key].concat()
 }
 
-/// The key of a flight for logs: the source's URL is already free of credentials.
+/// The key of a flight for logs, its source URL as every log line shows URLs.
 fn printable(key: &str) -> String {
-    key.replace('\n', " ")
+    match key.split_once('\n') {
+        Some((source, key)) => format!("{} {key}", crate::http::loggable(source)),
+        None => key.to_string(),
+    }
 }
 
 #[cfg(test)]

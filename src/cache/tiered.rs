@@ -35,6 +35,7 @@ use super::flight::{Flights, Join, Ticket};
 use super::memory::{MemoryCache, MemoryStats};
 use super::options::CacheOptions;
 use crate::error::strip_credentials;
+use crate::http::loggable;
 use crate::observability::Observability;
 use crate::observability::metrics::Tier;
 use crate::observability::trace::Timer;
@@ -262,14 +263,14 @@ impl Cache {
         fetch: impl FnOnce() -> Result<Vec<u8>>,
         decode: &impl Fn(&[u8]) -> Result<T>,
     ) -> Result<Arc<T>> {
-        debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
+        debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, loggable(entry.url));
         let bytes = fetch()?;
         let value = Arc::new(decode(&bytes)?);
         if entry.store {
             if let Some(disk) = &self.disk
                 && let Err(err) = disk.write(entry.source, entry.key, &bytes)
             {
-                warn!(target: "rnuget::cache", "cannot store {}: {err}", strip_credentials(entry.url));
+                warn!(target: "rnuget::cache", "cannot store {}: {err}", loggable(entry.url));
             }
             self.remember(entry, &value, bytes.len(), SystemTime::now());
             self.count_disk_bytes();
@@ -379,7 +380,7 @@ impl Cache {
 
     fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {
         let path = disk.path(entry.source, entry.key);
-        warn!(target: "rnuget::cache", "broken cache entry {} for {}, removing it: {err}", path.display(), strip_credentials(entry.url));
+        warn!(target: "rnuget::cache", "broken cache entry {} for {}, removing it: {err}", path.display(), loggable(entry.url));
         disk.remove_invalid(entry.source, entry.key);
     }
 
@@ -411,7 +412,7 @@ impl Cache {
             return Ok(CachedPackage::Network);
         };
         let mut store = || -> Result<CachedPackage> {
-            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, strip_credentials(entry.url));
+            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, loggable(entry.url));
             let pending = match disk.begin_write(entry.source, entry.key) {
                 Ok(pending) => pending,
                 Err(err) => {

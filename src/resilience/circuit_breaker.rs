@@ -211,7 +211,9 @@ impl CircuitBreaker {
             inner.state = BreakerState::HalfOpen;
             inner.probes_in_flight = 0;
             inner.probe_successes = 0;
-            log::debug!(target: "rnuget::resilience", "{self}: half-open, letting {} probe(s) through", self.options.half_open_probes);
+            let probes = self.options.half_open_probes;
+            log::debug!(target: "rnuget::resilience",
+                "{self}: half-open, letting {probes} probe(s) through");
         }
         if inner.probes_in_flight + inner.probe_successes < self.options.half_open_probes {
             inner.probes_in_flight += 1;
@@ -251,7 +253,9 @@ impl CircuitBreaker {
                     inner.state = BreakerState::Closed;
                     inner.consecutive_failures = 0;
                     // The host answers again: a fault the breaker healed.
-                    log::warn!(target: "rnuget::resilience", "{self}: closed, {} probe(s) succeeded", inner.probe_successes);
+                    let probes = inner.probe_successes;
+                    log::warn!(target: "rnuget::resilience",
+                        "{self}: closed, {probes} probe(s) succeeded");
                 }
             }
             (BreakerState::HalfOpen, true, false) => {
@@ -269,8 +273,10 @@ impl CircuitBreaker {
         inner.probes_in_flight = 0;
         inner.probe_successes = 0;
         self.times_opened.fetch_add(1, Ordering::Relaxed);
-        log::warn!(target: "rnuget::resilience", "{self}: opened after {} consecutive failures; half-opens in {} s",
-            inner.consecutive_failures, self.options.open_timeout.as_secs_f64());
+        let (failures, open) = (inner.consecutive_failures, self.options.open_timeout);
+        log::warn!(target: "rnuget::resilience",
+            "{self}: opened after {failures} consecutive failures; half-opens in {} s",
+            open.as_secs_f64());
     }
 
     /// Where it stands (an open breaker whose timeout passed reads as half-open).

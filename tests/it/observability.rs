@@ -4,9 +4,14 @@
 
 mod cache_health;
 mod cache_hits;
+mod full_run;
 mod health;
+mod log_lines;
 #[cfg(feature = "opentelemetry")]
 mod otel;
+mod relay;
+mod secrets;
+mod traced_requests;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -396,7 +401,7 @@ fn health_reports_each_source_the_cache_and_the_worst_overall() {
 }
 
 #[test]
-fn no_log_line_of_a_full_run_holds_a_secret_and_routine_work_stays_below_info() {
+fn no_log_line_of_the_demo_run_holds_a_secret_or_is_above_warn() {
     let run = run("logs");
     let authorization = run.feed.server().requests()[0]
         .header("Authorization")

@@ -2,7 +2,7 @@
 //! half-written file: the disk cache and package downloads both write this way.
 //!
 //! A process killed while writing leaves its temporary file behind; [`remove_stale`] clears
-//! those of one target whose owner is gone, named by the process id in the file's name.
+//! those in a target's folder whose owner is gone, named by the process id in the file's name.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -12,6 +12,10 @@ use std::time::{Duration, SystemTime};
 
 /// Where process ids cannot be checked, how old a temporary file must be to count as stale.
 pub(crate) const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a temporary file of another target, whose process is gone, must have gone
+/// unwritten before it counts as abandoned (see [`remove_stale`]).
+pub(crate) const ABANDONED_AFTER: Duration = Duration::from_secs(60 * 60);
 
 /// A new file in the target's folder, removed on drop unless [`TempFile::persist`] renamed it.
 pub(crate) struct TempFile {
@@ -74,34 +78,47 @@ impl TempFile {
     }
 }
 
-/// Removes the temporary files `.<target name>.<pid>-<n><suffix>` beside `target` left by
-/// processes that no longer run: on Linux, those whose `/proc/<pid>` is gone; elsewhere (or
-/// without `/proc`), those not modified for [`STALE_AFTER`]. Files of this process, and of any
-/// process that still runs, are never touched. Returns the paths removed; a folder or file that
-/// cannot be read or removed is left as it is (this is clean-up, never a reason to fail).
+/// Removes the temporary files (`.<name>.<pid>-<n><suffix>`) in `target`'s folder that their
+/// writers left behind when they were killed, and returns the paths removed. A file of this
+/// process is never touched. The rule, by whose file it is:
+///
+/// - `target`'s own (the caller is about to write `target` afresh): on Linux, once no process
+///   with its pid runs (`/proc/<pid>` is gone); elsewhere (or without `/proc`), once it has not
+///   been modified for [`STALE_AFTER`].
+/// - another target's: on Linux, once no process with its pid runs *and* it has not been
+///   modified for [`ABANDONED_AFTER`]; elsewhere, once it has not been modified for
+///   [`STALE_AFTER`]. The pid alone is not proof here: a download in another pid namespace (a
+///   container sharing the folder) has a pid this process cannot see. A live download writes
+///   as its bytes arrive, and one that stops gets no new bytes for at most its read timeout
+///   (60 s by default), so a file untouched for an hour is no live writer's.
+///
+/// A folder or file that cannot be read or removed is left as it is (this is clean-up, never
+/// a reason to fail).
 pub(crate) fn remove_stale(target: &Path, suffix: &str) -> Vec<PathBuf> {
-    let (Some(dir), Some(name)) = (folder_of(target), target.file_name()) else {
+    let (Some(dir), Some(target_name)) = (folder_of(target), target.file_name()) else {
         return Vec::new();
     };
-    let prefix = format!(".{}.", name.to_string_lossy());
+    let target_name = target_name.to_string_lossy();
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
-    let proc_fs = Path::new("/proc/self").exists();
+    let proc_fs = cfg!(target_os = "linux") && Path::new("/proc/self").exists();
     let mut removed = Vec::new();
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(pid) = owner_pid(&file_name.to_string_lossy(), &prefix, suffix) else {
+        let file_name = file_name.to_string_lossy();
+        let Some((name, pid)) = temp_owner(&file_name, suffix) else {
             continue;
         };
         if pid == std::process::id() {
             continue;
         }
         let path = entry.path();
-        let stale = if cfg!(target_os = "linux") && proc_fs {
-            !Path::new("/proc").join(pid.to_string()).exists()
-        } else {
-            older_than(&path, STALE_AFTER)
+        let gone = || !Path::new("/proc").join(pid.to_string()).exists();
+        let stale = match (name == target_name, proc_fs) {
+            (true, true) => gone(),
+            (false, true) => gone() && older_than(&path, ABANDONED_AFTER),
+            (_, false) => older_than(&path, STALE_AFTER),
         };
         if stale && entry.file_type().is_ok_and(|t| t.is_file()) && fs::remove_file(&path).is_ok() {
             removed.push(path);
@@ -119,15 +136,17 @@ fn folder_of(target: &Path) -> Option<&Path> {
     }
 }
 
-/// The process id in `name` when it is `<prefix><pid>-<n><suffix>` ([`TempFile::beside`]'s).
-fn owner_pid(name: &str, prefix: &str, suffix: &str) -> Option<u32> {
-    let middle = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
-    let (pid, serial) = middle.split_once('-')?;
+/// The target name and process id in `file_name` when it is `.<name>.<pid>-<n><suffix>`
+/// ([`TempFile::beside`]'s form).
+fn temp_owner<'a>(file_name: &'a str, suffix: &str) -> Option<(&'a str, u32)> {
+    let middle = file_name.strip_prefix('.')?.strip_suffix(suffix)?;
+    let (name, owner) = middle.rsplit_once('.')?;
+    let (pid, serial) = owner.split_once('-')?;
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if !digits(pid) || !digits(serial) {
+    if name.is_empty() || !digits(pid) || !digits(serial) {
         return None;
     }
-    pid.parse().ok()
+    Some((name, pid.parse().ok()?))
 }
 
 /// Whether `path` was last modified more than `age` ago (false when that cannot be told).
@@ -180,28 +199,37 @@ mod tests {
     }
 
     #[test]
-    fn only_the_owner_pid_of_a_temporary_name_of_the_target_is_read() {
-        let prefix = ".A.1.0.0.nupkg.";
+    fn the_target_and_owner_pid_of_a_temporary_name_are_read() {
         assert_eq!(
-            owner_pid(".A.1.0.0.nupkg.42-7.part", prefix, ".part"),
-            Some(42)
+            temp_owner(".A.1.0.0.nupkg.42-7.part", ".part"),
+            Some(("A.1.0.0.nupkg", 42))
         );
+        assert_eq!(temp_owner(".out.42-0.part", ".part"), Some(("out", 42)));
         for other in [
             ".A.1.0.0.nupkg.42-7.tmp",
             ".A.1.0.0.nupkg.42.part",
             ".A.1.0.0.nupkg.x-7.part",
             ".A.1.0.0.nupkg.42-.part",
-            ".B.1.0.0.nupkg.42-7.part",
+            "A.1.0.0.nupkg.42-7.part",
+            "..42-7.part",
+            ".42-7.part",
             "A.1.0.0.nupkg",
         ] {
-            assert_eq!(owner_pid(other, prefix, ".part"), None, "{other}");
+            assert_eq!(temp_owner(other, ".part"), None, "{other}");
         }
+    }
+
+    /// Sets a file's modification time `age` into the past.
+    fn age(path: &Path, age: Duration) {
+        let file = File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - age).unwrap();
     }
 
     #[cfg(target_os = "linux")]
     #[test]
     fn stale_part_files_of_dead_processes_go_and_live_ones_stay() {
         let dir = std::env::temp_dir().join(format!("rnuget-stale-parts-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         let target = dir.join("Demo.Core.1.0.0.nupkg");
         // A pid above the kernel's maximum cannot belong to any process.
@@ -210,22 +238,46 @@ mod tests {
             .trim()
             .parse()
             .unwrap();
-        let dead = dir.join(format!(".Demo.Core.1.0.0.nupkg.{}-0.part", pid_max + 1));
+        let dead_pid = pid_max + 1;
+        let dead = dir.join(format!(".Demo.Core.1.0.0.nupkg.{dead_pid}-0.part"));
         let own = dir.join(format!(
             ".Demo.Core.1.0.0.nupkg.{}-0.part",
             std::process::id()
         ));
         // Process 1 always runs (the init of this pid namespace).
         let other_live = dir.join(".Demo.Core.1.0.0.nupkg.1-3.part");
-        let other_target = dir.join(format!(".Other.1.0.0.nupkg.{}-0.part", pid_max + 1));
-        for path in [&dead, &own, &other_live, &other_target] {
+        // Another target's, its process gone: kept while recent, removed once old.
+        let other_recent = dir.join(format!(".Other.1.0.0.nupkg.{dead_pid}-0.part"));
+        let other_old = dir.join(format!(".Old.1.0.0.nupkg.{dead_pid}-1.part"));
+        // Another target's, old, but its process runs: kept.
+        let other_old_live = dir.join(".Slow.1.0.0.nupkg.1-2.part");
+        // Not a temporary file of rnuget's, however old: kept.
+        let foreign = dir.join("notes.part");
+        let all = [
+            &dead,
+            &own,
+            &other_live,
+            &other_recent,
+            &other_old,
+            &other_old_live,
+            &foreign,
+        ];
+        for path in all {
             fs::write(path, b"partial").unwrap();
         }
+        let just_under = ABANDONED_AFTER - Duration::from_secs(60);
+        age(&other_recent, just_under);
+        for path in [&other_old, &other_old_live, &foreign] {
+            age(path, ABANDONED_AFTER + Duration::from_secs(60));
+        }
 
-        assert_eq!(remove_stale(&target, ".part"), vec![dead.clone()]);
-        assert!(!dead.exists());
-        for kept in [&own, &other_live, &other_target] {
-            assert!(kept.exists(), "{}", kept.display());
+        let mut removed = remove_stale(&target, ".part");
+        removed.sort();
+        let mut want = vec![dead.clone(), other_old.clone()];
+        want.sort();
+        assert_eq!(removed, want);
+        for path in all {
+            assert_eq!(path.exists(), !want.contains(path), "{}", path.display());
         }
         fs::remove_dir_all(&dir).unwrap();
     }

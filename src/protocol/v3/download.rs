@@ -81,7 +81,7 @@ pub fn to_file(
             .with_url(url)
     };
     refuse_special_target(path).map_err(fail)?;
-    // Part files of this target left by killed downloads would otherwise stay forever.
+    // Part files left in this folder by killed downloads would otherwise stay forever.
     for stale in temp_file::remove_stale(path, PART_SUFFIX) {
         log::warn!(target: "rnuget::protocol", "removed {}, left by a download whose process no longer runs", stale.display());
     }

@@ -611,11 +611,13 @@ fn a_resource_listed_only_at_a_url_that_is_not_http_is_named_as_such() {
     );
 }
 
-/// A download killed mid-way leaves its part file; the next download to the same target
-/// removes those whose process is gone, and leaves a running process's alone.
+/// A download killed mid-way leaves its part file. The next download into the same folder
+/// removes those of its own target whose process is gone, and those of other targets whose
+/// process is gone and which nothing wrote for an hour; a running process's stay, and so does
+/// a recent one of another target (its writer may run in a pid namespace this one cannot see).
 #[cfg(target_os = "linux")]
 #[test]
-fn a_download_removes_part_files_of_its_target_left_by_dead_processes() {
+fn a_download_removes_part_files_left_in_its_folder_by_dead_processes() {
     let package = DemoPackage::new("Left.Over", "1.0.0").to_nupkg();
     let (feed, provider) = registration_feed();
     feed.serve_response(
@@ -630,14 +632,27 @@ fn a_download_removes_part_files_of_its_target_left_by_dead_processes() {
         .trim()
         .parse()
         .unwrap();
-    let dead = format!(".Left.Over.1.0.0.nupkg.{}-4.part", pid_max + 1);
+    let dead = pid_max + 1;
+    let own_dead = format!(".Left.Over.1.0.0.nupkg.{dead}-4.part");
     let live = ".Left.Over.1.0.0.nupkg.1-0.part";
-    for name in [dead.as_str(), live] {
+    let other_recent = format!(".Other.2.0.0.nupkg.{dead}-0.part");
+    let other_old = format!(".Other.1.0.0.nupkg.{dead}-0.part");
+    for name in [own_dead.as_str(), live, &other_recent, &other_old] {
         std::fs::write(dir.join(name), b"partial").unwrap();
     }
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join(&other_old))
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
     provider
         .download_to_file("Left.Over", &v("1.0.0"), &path)
         .unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), package);
-    assert_eq!(leftovers(&dir), [live, "Left.Over.1.0.0.nupkg"]);
+    assert_eq!(
+        leftovers(&dir),
+        [live, other_recent.as_str(), "Left.Over.1.0.0.nupkg"]
+    );
 }

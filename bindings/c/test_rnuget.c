@@ -1173,11 +1173,54 @@ static void test_source_limits(const struct feed *feed) {
   rnuget_client_free(client);
 }
 
+/* One request a second, a bucket of one token, and a wait of at most 1 ms: the first request
+ * takes the only token, so the next one, sent well within the second, is refused without being
+ * sent. A call makes at least one request (the service index, then the version list of an id
+ * not asked for before), so a refusal comes within the first two calls unless a request takes
+ * a whole second; the loop allows a few more for a slow machine. */
+static void test_rate_limit_refuses_naming_the_source(const struct feed *feed) {
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, feed->url, "rate-limited"), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_source_limits(options, "rate-limited", 1, 1, 0, 1),
+               RNUGET_OK);
+  rnuget_client *client = NULL;
+  CHECK_STATUS(rnuget_client_new(NULL, 0, options, &client), RNUGET_OK);
+  rnuget_client_options_free(options);
+  if (client == NULL) {
+    return;
+  }
+  rnuget_status status = RNUGET_OK;
+  int calls = 0;
+  char *json = NULL;
+  while (status == RNUGET_OK && calls < 6) {
+    char id[64];
+    snprintf(id, sizeof id, "Rate.Limited.Call%d", calls++);
+    status = rnuget_client_list_versions(client, id, &json);
+    rnuget_string_free(json);
+    json = NULL;
+  }
+  CHECK(status == RNUGET_ERR_RATE_LIMITED);
+  CHECK(rnuget_last_error_status() == RNUGET_ERR_RATE_LIMITED);
+  CHECK_STR(rnuget_status_name((int)status), "RNUGET_ERR_RATE_LIMITED");
+  CHECK_CONTAINS(rnuget_last_error_message(), "rate limit of source \"rate-limited\"");
+  CHECK_CONTAINS(rnuget_last_error_message(), "no request token within 0.001 s");
+  CHECK_STR(rnuget_last_error_source(), "rate-limited");
+  /* Nothing was sent for the refused request: no HTTP status, one time-out counted. */
+  CHECK(rnuget_last_error_http_status() == 0);
+  CHECK_STATUS(rnuget_client_limiter_stats(client, &json), RNUGET_OK);
+  CHECK_CONTAINS(json, "[{\"source\":\"rate-limited\",");
+  CHECK_CONTAINS(json, "\"timed_out\":1,");
+  rnuget_string_free(json);
+  rnuget_client_free(client);
+}
+
 static void test_resilience(const struct feed *feed) {
   test_resilience_arguments();
   test_circuit_breaker_opens(feed);
   test_retry_after_is_capped(feed);
   test_source_limits(feed);
+  test_rate_limit_refuses_naming_the_source(feed);
 }
 
 /* ---- observability: metrics text, health JSON, the process-wide log callback ---- */

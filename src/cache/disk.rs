@@ -271,17 +271,25 @@ impl DiskCache {
         }
     }
 
+    /// Bytes of the entries under the root, when there is a byte cap (`None` without one): as
+    /// counted since the last scan. Before the first write the entries are counted on disk
+    /// now, so that a cache filled earlier (by another process, or under a bigger cap) shows
+    /// its size before this process writes to it.
+    pub fn usage(&self) -> Option<u64> {
+        self.max_bytes?;
+        let mut usage = self.usage.lock();
+        let bytes = usage.unwrap_or_else(|| entry_bytes(&self.root));
+        *usage = Some(bytes);
+        Some(bytes)
+    }
+
     /// Adds a write to the byte count and evicts when the cap is passed.
     fn account(&self, written: u64, replaced: u64) {
         let Some(cap) = self.max_bytes else { return };
         let mut usage = self.usage.lock();
         let current = match *usage {
             Some(bytes) => bytes.saturating_add(written).saturating_sub(replaced),
-            None => scan(&self.root)
-                .iter()
-                .filter(|f| f.is_entry)
-                .map(|f| f.len)
-                .sum(),
+            None => entry_bytes(&self.root),
         };
         *usage = Some(if current > cap {
             self.evict(cap * LOW_WATER_PERCENT / 100)
@@ -359,6 +367,15 @@ impl Found {
                 .duration_since(self.modified)
                 .is_ok_and(|age| age > STALE_TEMP_AGE)
     }
+}
+
+/// Bytes of the entries under `root`.
+fn entry_bytes(root: &Path) -> u64 {
+    scan(root)
+        .iter()
+        .filter(|f| f.is_entry)
+        .map(|f| f.len)
+        .sum()
 }
 
 /// Every entry and rnuget temporary file one level below the root's source folders.
@@ -494,6 +511,22 @@ mod tests {
                 .is_err()
         );
         assert_eq!(fs::read_dir(&folder).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn usage_counts_entries_written_before_and_none_without_a_cap() {
+        let dir = temp_dir("usage");
+        let uncapped = disk(&dir, None);
+        for key in ["a", "b", "c"] {
+            uncapped.write(SOURCE, key, &[0u8; 40]).unwrap();
+        }
+        assert_eq!(uncapped.usage(), None);
+        // Opened under a smaller cap, nothing written yet: the 120 bytes on disk show.
+        let capped = disk(&dir, Some(100));
+        assert_eq!(capped.usage(), Some(120));
+        assert_eq!(capped.stats().bytes, Some(120));
+        capped.write(SOURCE, "d", &[0u8; 40]).unwrap();
+        assert_eq!(capped.usage(), Some(80));
     }
 
     #[test]

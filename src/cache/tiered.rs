@@ -409,6 +409,8 @@ impl Cache {
             return Err(not_cached(entry.url));
         }
         let Some(disk) = self.disk.as_ref().filter(|_| entry.store) else {
+            // The caller streams it: the decision still gets its line.
+            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, loggable(entry.url));
             return Ok(CachedPackage::Network);
         };
         let mut store = || -> Result<CachedPackage> {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::retry::RetryPolicy;
+use super::url::loggable;
 use crate::observability::Metrics;
 use crate::resilience::{
     HostBreakers, Rejected, ResilienceOptions, SharedClock, SourceLimiter, SourcePermit, host_key,
@@ -109,7 +110,10 @@ impl Guards {
         mode: RunMode,
     ) -> Result<T> {
         let _slot = source
-            .map(|limiter| acquire(limiter, mode.deadline, metrics).map_err(|e| e.with_url(url)))
+            .map(|limiter| {
+                acquire(limiter, mode.deadline, metrics)
+                    .map_err(|e| not_sent(e.with_url(&loggable(url))))
+            })
             .transpose()?;
         let breaker = self
             .breakers
@@ -120,7 +124,7 @@ impl Guards {
                 if let Some(metrics) = metrics {
                     metrics.set_breaker_state(host, breaker.state());
                 }
-                circuit_open(host, url, refused)
+                not_sent(circuit_open(host, url, refused))
             })?),
             None => None,
         };
@@ -183,6 +187,12 @@ fn acquire<'a>(
     permit
 }
 
+/// A request the guards refused: one debug line, as for every request, though nothing was sent.
+fn not_sent(err: Error) -> Error {
+    log::debug!(target: "rnuget::http", "GET not sent: {err}");
+    err
+}
+
 /// Whether a failure says the host is in trouble: network faults, timeouts and 5xx. Other
 /// answers (404, 401, a bad document) come from a host that works.
 fn counts_against_host(err: &Error) -> bool {
@@ -209,5 +219,5 @@ fn circuit_open(host: &str, url: &str, refused: Rejected) -> Error {
             refused.consecutive_failures
         ),
     )
-    .with_url(url)
+    .with_url(&loggable(url))
 }

@@ -356,7 +356,8 @@ fn failed(name: &str, url: &str, why: &str) -> SourceHealth {
 
 fn cache_health(cache: &Cache) -> CacheHealth {
     let stats = cache.stats();
-    let disk_bytes = stats.disk.and_then(|d| d.bytes);
+    // Counted on disk when nothing was written yet: a cache filled before can be over the cap.
+    let disk_bytes = cache.disk().and_then(|d| d.usage());
     let disk_max_bytes = cache.disk().and_then(|d| d.max_bytes());
     let over = matches!((disk_bytes, disk_max_bytes), (Some(b), Some(cap)) if b > cap);
     CacheHealth {

@@ -3,13 +3,18 @@
 //! rnuget logs through the `log` facade only. Each layer has a target of its own:
 //!
 //! ```text
-//! rnuget::http        debug: one line per request (method, URL, status, bytes, ms)
+//! rnuget::http        debug: one line per request (method, URL, status, bytes, ms), one per
+//!                     retry decision; warn: a request that succeeded only after retries
 //! rnuget::cache       debug: one line per cache decision (memory hit, disk hit, miss);
 //!                     warn: a broken entry removed, an entry that could not be stored
+//! rnuget::resilience  debug: a circuit breaker half-opens; warn: one opens, or closes again
+//!                     (its host answers again)
 //! rnuget::protocol    debug: fallbacks; warn: feed data skipped (a bad version, a bad entry)
 //! rnuget::repository  debug: the protocol a source speaks
 //! rnuget::client      warn: a failed source ignored (ignore_failed_sources)
-//! rnuget::package     warn: package data read leniently
+//! rnuget::package     debug: a package read; warn: package data read leniently
+//! rnuget::health      debug: one line per source check
+//! rnuget::demo        debug: the demo feed's loopback server (a connection that ended badly)
 //! ```
 //!
 //! Nothing routine is logged at info or above, and no line holds a credential: URLs are logged
@@ -25,10 +30,13 @@ use crate::{Error, ErrorKind, Result};
 pub const TARGETS: &[&str] = &[
     "rnuget::http",
     "rnuget::cache",
+    "rnuget::resilience",
     "rnuget::protocol",
     "rnuget::repository",
     "rnuget::client",
     "rnuget::package",
+    "rnuget::health",
+    "rnuget::demo",
 ];
 
 /// How a line looks.
@@ -163,6 +171,59 @@ mod tests {
         assert_eq!(utc_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
         let leap = UNIX_EPOCH + Duration::from_millis(951_827_696_789);
         assert_eq!(utc_timestamp(leap), "2000-02-29T12:34:56.789Z");
+    }
+
+    /// Every `.rs` file under `dir`.
+    fn sources(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_log_call_names_a_listed_target_and_none_logs_at_info_or_error() {
+        let mut files = Vec::new();
+        sources(
+            &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let mut used = std::collections::BTreeSet::new();
+        let mut calls = 0;
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for level in ["trace", "debug", "info", "warn", "error"] {
+                for (at, _) in text.match_indices(&format!("{level}!(")) {
+                    let before = text[..at].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let args = text[at + level.len() + 2..].trim_start();
+                    let start: String = args.chars().take(40).collect();
+                    let shown = format!("{}: {level}!({start}", file.display());
+                    let target = args
+                        .strip_prefix("target: \"")
+                        .and_then(|rest| rest.split('"').next())
+                        .unwrap_or_else(|| panic!("a log call without a target: {shown}"));
+                    assert!(
+                        TARGETS.contains(&target),
+                        "{target} is not in TARGETS: {shown}"
+                    );
+                    // Routine work stays below info; what the library heals is a warning; what
+                    // it cannot heal is the caller's error, not a log line.
+                    assert!(level != "info" && level != "error", "{shown}");
+                    used.insert(target.to_string());
+                    calls += 1;
+                }
+            }
+        }
+        assert!(calls >= 40, "{calls} log calls found");
+        let unused: Vec<_> = TARGETS.iter().filter(|t| !used.contains(**t)).collect();
+        assert!(unused.is_empty(), "targets nothing logs under: {unused:?}");
     }
 
     #[test]

@@ -109,6 +109,8 @@ pub struct Metrics {
     breaker_failures: IntCounterVec,
     limit_wait: HistogramVec,
     limit_tokens: IntGaugeVec,
+    /// The name of every family above, as registered.
+    families: Arc<[String]>,
 }
 
 /// One source's request series, by method: the duration histogram and the counter of each
@@ -229,6 +231,7 @@ impl Metrics {
             )?,
             tiers: Default::default(),
             sources: Arc::default(),
+            families: Arc::new([]),
             registry,
         };
         let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
@@ -246,13 +249,25 @@ impl Metrics {
             Box::new(metrics.limit_wait.clone()),
             Box::new(metrics.limit_tokens.clone()),
         ];
+        let mut families = Vec::with_capacity(collectors.len());
         for collector in collectors {
+            families.extend(collector.desc().iter().map(|d| d.fq_name.clone()));
             metrics
                 .registry
                 .register(collector)
                 .map_err(prometheus_error)?;
         }
-        Ok(metrics)
+        Ok(Metrics {
+            families: families.into(),
+            ..metrics
+        })
+    }
+
+    /// The name of every metric family rnuget defines, in the order registered. A family
+    /// shows in [`Metrics::text`] only once one of its series was updated (Prometheus leaves
+    /// empty families out), so this is the list to hold the text against.
+    pub fn family_names(&self) -> &[String] {
+        &self.families
     }
 
     /// The registry the metrics are in.
@@ -482,6 +497,26 @@ mod tests {
             names.contains(&"rnuget_cache_hits_total".to_string()),
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn every_family_is_named_once_though_the_text_shows_only_updated_ones() {
+        let metrics = Metrics::new();
+        let names = metrics.family_names();
+        assert_eq!(names.len(), 13, "{names:?}");
+        assert_eq!(names[0], "rnuget_http_requests_total");
+        assert_eq!(names[12], "rnuget_rate_limit_tokens");
+        let unique: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        // Nothing updated yet: Prometheus leaves every family out of the text.
+        assert_eq!(metrics.text().unwrap(), "");
+        metrics.cache_miss(Tier::Disk);
+        let text = metrics.text().unwrap();
+        assert!(
+            text.contains("# TYPE rnuget_cache_misses_total counter"),
+            "{text}"
+        );
+        assert_eq!(text.matches("# TYPE ").count(), 1, "{text}");
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub struct Rejected {
 pub struct CircuitBreaker {
     options: BreakerOptions,
     clock: SharedClock,
+    /// The host it guards, for its log lines (empty: a breaker of no named host).
+    host: String,
     inner: Mutex<Inner>,
     successes: AtomicU64,
     failures: AtomicU64,
@@ -143,9 +145,24 @@ impl Drop for Permit<'_> {
     }
 }
 
+/// `circuit breaker for host:port`, as log lines name it.
+impl std::fmt::Display for CircuitBreaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.host.as_str() {
+            "" => f.write_str("circuit breaker"),
+            host => write!(f, "circuit breaker for {host}"),
+        }
+    }
+}
+
 impl CircuitBreaker {
     /// A closed breaker.
     pub fn new(options: BreakerOptions, clock: SharedClock) -> CircuitBreaker {
+        CircuitBreaker::for_host(options, clock, "")
+    }
+
+    /// A closed breaker for `host` (`host:port`), which its log lines name.
+    pub fn for_host(options: BreakerOptions, clock: SharedClock, host: &str) -> CircuitBreaker {
         let options = BreakerOptions {
             failure_threshold: options.failure_threshold.max(1),
             half_open_probes: options.half_open_probes.max(1),
@@ -155,6 +172,7 @@ impl CircuitBreaker {
         CircuitBreaker {
             options,
             clock,
+            host: host.to_string(),
             inner: Mutex::new(Inner {
                 state: BreakerState::Closed,
                 consecutive_failures: 0,
@@ -193,7 +211,9 @@ impl CircuitBreaker {
             inner.state = BreakerState::HalfOpen;
             inner.probes_in_flight = 0;
             inner.probe_successes = 0;
-            log::info!(target: "rnuget::resilience", "circuit half-open: probing");
+            let probes = self.options.half_open_probes;
+            log::debug!(target: "rnuget::resilience",
+                "{self}: half-open, letting {probes} probe(s) through");
         }
         if inner.probes_in_flight + inner.probe_successes < self.options.half_open_probes {
             inner.probes_in_flight += 1;
@@ -232,7 +252,10 @@ impl CircuitBreaker {
                 if inner.probe_successes >= self.options.half_open_probes {
                     inner.state = BreakerState::Closed;
                     inner.consecutive_failures = 0;
-                    log::info!(target: "rnuget::resilience", "circuit closed: probes succeeded");
+                    // The host answers again: a fault the breaker healed.
+                    let probes = inner.probe_successes;
+                    log::warn!(target: "rnuget::resilience",
+                        "{self}: closed, {probes} probe(s) succeeded");
                 }
             }
             (BreakerState::HalfOpen, true, false) => {
@@ -250,8 +273,10 @@ impl CircuitBreaker {
         inner.probes_in_flight = 0;
         inner.probe_successes = 0;
         self.times_opened.fetch_add(1, Ordering::Relaxed);
-        log::warn!(target: "rnuget::resilience", "circuit opened after {} consecutive failures; half-opens in {} s",
-            inner.consecutive_failures, self.options.open_timeout.as_secs_f64());
+        let (failures, open) = (inner.consecutive_failures, self.options.open_timeout);
+        log::warn!(target: "rnuget::resilience",
+            "{self}: opened after {failures} consecutive failures; half-opens in {} s",
+            open.as_secs_f64());
     }
 
     /// Where it stands (an open breaker whose timeout passed reads as half-open).
@@ -338,6 +363,18 @@ mod tests {
         let stats = b.stats();
         assert_eq!((stats.successes, stats.failures, stats.rejected), (2, 5, 2));
         assert_eq!(stats.times_opened, 1);
+    }
+
+    #[test]
+    fn a_breaker_names_its_host_in_its_log_lines() {
+        let clock: SharedClock = FakeClock::new().into();
+        let options = BreakerOptions::default();
+        let named = CircuitBreaker::for_host(options, clock.clone(), "127.0.0.1:5000");
+        assert_eq!(named.to_string(), "circuit breaker for 127.0.0.1:5000");
+        assert_eq!(
+            CircuitBreaker::new(options, clock).to_string(),
+            "circuit breaker"
+        );
     }
 
     #[test]

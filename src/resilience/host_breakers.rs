@@ -32,9 +32,13 @@ impl HostBreakers {
             return Arc::clone(breaker);
         }
         let mut breakers = self.breakers.write();
-        let breaker = breakers
-            .entry(host.to_string())
-            .or_insert_with(|| Arc::new(CircuitBreaker::new(self.options, self.clock.clone())));
+        let breaker = breakers.entry(host.to_string()).or_insert_with(|| {
+            Arc::new(CircuitBreaker::for_host(
+                self.options,
+                self.clock.clone(),
+                host,
+            ))
+        });
         Arc::clone(breaker)
     }
 

@@ -2,10 +2,16 @@
 //! and an API key header) and a source that always fails, then the log lines, the metrics text,
 //! the spans, the health report and the `traceparent` headers the feed received.
 
+mod cache_health;
 mod cache_hits;
+mod full_run;
 mod health;
+mod log_lines;
 #[cfg(feature = "opentelemetry")]
 mod otel;
+mod relay;
+mod secrets;
+mod traced_requests;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -171,23 +177,53 @@ fn value(samples: &BTreeMap<String, f64>, name: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
+/// Every metric family rnuget defines, each checked below against what the run did: a family
+/// added to `Metrics` without a check here fails the test.
+const CHECKED_FAMILIES: &[&str] = &[
+    "rnuget_http_requests_total",
+    "rnuget_http_request_duration_seconds",
+    "rnuget_cache_hits_total",
+    "rnuget_cache_misses_total",
+    "rnuget_cache_bytes",
+    "rnuget_package_downloads_total",
+    "rnuget_package_download_bytes_total",
+    "rnuget_package_download_duration_seconds",
+    "rnuget_http_retries_total",
+    "rnuget_circuit_breaker_state",
+    "rnuget_circuit_breaker_failures_total",
+    "rnuget_rate_limit_wait_seconds",
+    "rnuget_rate_limit_tokens",
+];
+
+/// Whether a series of `family` (a histogram's `_bucket`, `_sum` or `_count` included) is
+/// above zero.
+fn moved(samples: &BTreeMap<String, f64>, family: &str) -> bool {
+    samples.iter().any(|(key, v)| {
+        let name = key.split('{').next().unwrap_or("");
+        let own = name == family
+            || ["_bucket", "_sum", "_count"]
+                .iter()
+                .any(|suffix| name.strip_suffix(suffix) == Some(family));
+        own && *v > 0.0
+    })
+}
+
 #[test]
 fn every_metric_moves_and_counts_what_happened() {
     let run = run("metrics");
     let text = run.client.metrics_text().unwrap();
     let samples = samples(&text);
-    // Data-driven: every family the registry exposes has moved.
-    let families: Vec<&str> = text
+    // The registry's own list, not the text (which leaves out families never updated).
+    let metrics = run.client.observability().metrics_ref().unwrap();
+    assert_eq!(metrics.family_names(), CHECKED_FAMILIES);
+    let exposed: Vec<&str> = text
         .lines()
         .filter_map(|l| l.strip_prefix("# TYPE "))
         .filter_map(|l| l.split(' ').next())
         .collect();
-    assert!(families.len() >= 13, "{families:?}");
-    for family in &families {
-        let moved = samples
-            .iter()
-            .any(|(key, v)| key.starts_with(family) && *v > 0.0);
-        assert!(moved, "{family} never moved:\n{text}");
+    for family in CHECKED_FAMILIES {
+        assert!(exposed.contains(family), "{family} not exposed:\n{text}");
+        assert!(moved(&samples, family), "{family} never moved:\n{text}");
     }
     let demo = format!("source=\"{}\"", run.feed.index_url());
     let down = format!("source=\"{}/v3/index.json\"", run.failing.base_url());
@@ -206,7 +242,9 @@ fn every_metric_moves_and_counts_what_happened() {
     assert!(value(&samples, "rnuget_cache_hits_total", &["tier=\"memory\""]) >= 2.0);
     assert!(value(&samples, "rnuget_cache_hits_total", &["tier=\"disk\""]) >= 1.0);
     assert!(value(&samples, "rnuget_cache_misses_total", &["tier=\"disk\""]) >= 1.0);
+    assert!(value(&samples, "rnuget_cache_misses_total", &["tier=\"memory\""]) >= 1.0);
     assert!(value(&samples, "rnuget_cache_bytes", &["tier=\"disk\""]) > 0.0);
+    assert!(value(&samples, "rnuget_cache_bytes", &["tier=\"memory\""]) > 0.0);
     // One package body from the network; the second download came from the cache.
     let downloads = value(
         &samples,
@@ -223,6 +261,8 @@ fn every_metric_moves_and_counts_what_happened() {
         .len();
     let bytes = value(&samples, "rnuget_package_download_bytes_total", &[&demo]);
     assert_eq!(bytes as usize, size);
+    let timed = "rnuget_package_download_duration_seconds_count";
+    assert_eq!(value(&samples, timed, &[&demo]), 1.0, "{text}");
     assert!(!version.is_prerelease());
     // Resilience: the down host's 500s were retried and opened its breaker; the demo host's
     // stays closed; every demo request waited for the demo source's limiter.
@@ -361,7 +401,7 @@ fn health_reports_each_source_the_cache_and_the_worst_overall() {
 }
 
 #[test]
-fn no_log_line_of_a_full_run_holds_a_secret_and_routine_work_stays_below_info() {
+fn no_log_line_of_the_demo_run_holds_a_secret_or_is_above_warn() {
     let run = run("logs");
     let authorization = run.feed.server().requests()[0]
         .header("Authorization")

@@ -6,6 +6,7 @@
 
 mod cases;
 mod limits;
+mod registration_faults;
 
 use std::path::Path;
 

@@ -113,16 +113,9 @@ pub struct EntryContext<'a> {
 }
 
 impl CatalogEntryDoc {
-    /// The entry's version, as NuGet parses it; `None` when missing or not a version.
-    pub fn parsed_version(&self) -> Option<NuGetVersion> {
-        self.version
-            .as_deref()
-            .and_then(|v| NuGetVersion::parse(v).ok())
-    }
-
-    /// The entry's version text, for messages.
-    pub fn version_text(&self) -> &str {
-        self.version.as_deref().unwrap_or("")
+    /// The entry's version as the feed wrote it; `None` when missing or null.
+    pub fn version_text(&self) -> Option<&str> {
+        self.version.as_deref()
     }
 
     /// Whether the entry is listed (true unless it says `listed: false`).

@@ -1,19 +1,20 @@
 //! NuGet V3 feeds: the service index and the resources it lists.
 //!
 //! ```text
-//! provider.rs        V3Provider: the Provider trait over the pieces below, through the cache
-//! defaults.rs        V3Provider calls without a context (the provider's default one)
-//! service_index.rs   resource types, versions and NuGet.Client's fallback order
-//! index_slot.rs      the service index in memory: 40 minutes, as NuGet.Client keeps it
-//! registration.rs    registration index, inline and remote pages, concurrent page fetches
-//! catalog_entry.rs   one catalogEntry -> PackageMetadata, with NuGet.Client's rules
-//! flat_container.rs  version lists and .nupkg URLs (the only lower-cased URLs)
-//! search.rs          search query URL and response
-//! autocomplete.rs    id and version autocomplete
-//! download.rs        streamed, hashed, validated downloads with atomic rename
-//! published.rs       publish times in UTC, as NuGet prints them
-//! leaf.rs            registration leaves and RepositorySignatures
-//! json.rs            forgiving readers for fields feeds spell differently
+//! provider.rs          V3Provider: the Provider trait over the pieces below, through the cache
+//! defaults.rs          V3Provider calls without a context (the provider's default one)
+//! service_index.rs     resource types, versions and NuGet.Client's fallback order
+//! index_slot.rs        the service index in memory: 40 minutes, as NuGet.Client keeps it
+//! registration.rs      registration index, inline and remote pages, concurrent page fetches
+//! registration_page.rs one page's leaves, and the faults that fail a page or a document
+//! catalog_entry.rs     one catalogEntry -> PackageMetadata, with NuGet.Client's rules
+//! flat_container.rs    version lists and .nupkg URLs (the only lower-cased URLs)
+//! search.rs            search query URL and response
+//! autocomplete.rs      id and version autocomplete
+//! download.rs          streamed, hashed, validated downloads with atomic rename
+//! published.rs         publish times in UTC, as NuGet prints them
+//! leaf.rs              registration leaves and RepositorySignatures
+//! json.rs              forgiving readers for fields feeds spell differently
 //! ```
 
 mod autocomplete;
@@ -27,6 +28,7 @@ mod leaf;
 mod provider;
 mod published;
 mod registration;
+mod registration_page;
 mod search;
 mod service_index;
 

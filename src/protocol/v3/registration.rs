@@ -5,19 +5,18 @@
 //! are fetched at their `@id` exactly as the feed wrote it, never at a URL rebuilt from the
 //! bounds, on at most [`PAGE_FETCH_THREADS`] threads at once.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use log::warn;
 use parking_lot::Mutex;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::catalog_entry::{CatalogEntryDoc, EntryContext};
 use super::json;
+use super::registration_page::{self, LeafDoc};
+pub use super::registration_page::{RegistrationPage, Wanted};
 use crate::cache::naming;
-use crate::protocol::{MetadataOptions, PackageMetadata};
+use crate::protocol::PackageMetadata;
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
 
@@ -46,15 +45,6 @@ pub fn leaf_url(base: &str, id: &str, version: &NuGetVersion) -> String {
     )
 }
 
-/// Which versions a registration read keeps.
-#[derive(Debug, Clone, Copy)]
-pub enum Wanted<'a> {
-    /// Every version that passes the options.
-    All(MetadataOptions),
-    /// One version, listed or not, prerelease or not.
-    Exact(&'a NuGetVersion),
-}
-
 /// Loads the decoded registration index at a URL (the provider's, through its cache).
 pub type LoadIndex<'a> = dyn Fn(&str) -> Result<Arc<RegistrationIndex>> + 'a;
 
@@ -62,7 +52,7 @@ pub type LoadIndex<'a> = dyn Fn(&str) -> Result<Arc<RegistrationIndex>> + 'a;
 /// cache); called from several threads at once.
 pub type LoadPage<'a> = dyn Fn(&str, &str) -> Result<Arc<RegistrationPage>> + Sync + 'a;
 
-/// The wanted metadata of a remote page (none when it answered 404).
+/// The wanted metadata of a remote page.
 type PageResult = Result<Vec<Arc<PackageMetadata>>>;
 
 /// A registration index, decoded once (and then cached): its pages in feed order, inline
@@ -88,22 +78,6 @@ enum PageBody {
     Remote(String),
 }
 
-/// The leaves of one page, each decoded into metadata (or the error it gave) once.
-#[derive(Debug, Default)]
-pub struct RegistrationPage {
-    leaves: Vec<Leaf>,
-    /// Size of the document it was decoded from.
-    bytes: u64,
-}
-
-#[derive(Debug)]
-struct Leaf {
-    version: NuGetVersion,
-    listed: bool,
-    /// Shared with every answer that includes it: a cached page hands out reference counts.
-    metadata: Result<Arc<PackageMetadata>>,
-}
-
 #[derive(Deserialize)]
 struct IndexDoc {
     #[serde(default)]
@@ -119,44 +93,7 @@ struct PageDoc {
     #[serde(default, deserialize_with = "json::string")]
     upper: Option<String>,
     #[serde(default)]
-    items: Option<Vec<LeafDoc>>,
-}
-
-#[derive(Deserialize)]
-struct LeafDoc {
-    #[serde(rename = "catalogEntry", default)]
-    catalog_entry: Option<EntryField>,
-    #[serde(rename = "packageContent", default, deserialize_with = "json::string")]
-    package_content: Option<String>,
-}
-
-/// A leaf's `catalogEntry`: the entry itself (registration pages) or only its URL.
-enum EntryField {
-    Inline(Box<CatalogEntryDoc>),
-    Link(String),
-}
-
-impl<'de> Deserialize<'de> for EntryField {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(EntryVisitor)
-    }
-}
-
-struct EntryVisitor;
-
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = EntryField;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a catalog entry object or its URL")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<EntryField, E> {
-        Ok(EntryField::Link(v.to_string()))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<EntryField, A::Error> {
-        let entry = CatalogEntryDoc::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(EntryField::Inline(Box::new(entry)))
-    }
+    items: Option<Vec<Option<LeafDoc>>>,
 }
 
 /// Decodes a registration index; the leaves of inline pages are read here, once.
@@ -169,7 +106,7 @@ pub fn decode_index(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationInd
         .map(|page| {
             Ok(Page {
                 body: match page.items {
-                    Some(items) => PageBody::Inline(decode_leaves(items, id, url)?),
+                    Some(items) => PageBody::Inline(registration_page::decode(items, id, url)?),
                     None => PageBody::Remote(page.url.unwrap_or_default()),
                 },
                 lower: page.lower,
@@ -189,7 +126,7 @@ pub fn decode_page(bytes: &[u8], url: &str, id: &str) -> Result<RegistrationPage
     let items = page
         .items
         .ok_or_else(|| no_items(format!("a registration page of {id}"), url))?;
-    let mut decoded = decode_leaves(items, id, url)?;
+    let mut decoded = registration_page::decode(items, id, url)?.or_fault()?;
     decoded.bytes = bytes.len() as u64;
     Ok(decoded)
 }
@@ -204,6 +141,18 @@ fn no_items(what: String, url: &str) -> Error {
         format!("{what} has no \"items\" array"),
     )
     .with_url(url)
+}
+
+/// A remote page that answered 404. NuGet.Client reads such a page as null and then fails on
+/// it (a null reference, next to a null check meant for it that tests the index instead), so
+/// the read fails there too. Reading it as empty would drop the versions the index says the
+/// page holds without a word; and a protocol error, unlike "not found", is never taken for a
+/// package the feed does not have.
+fn missing_page(id: &str, page_url: &str) -> Error {
+    let message = format!("a registration page of {id} that its index lists is not found");
+    Error::new(ErrorKind::Protocol, message)
+        .with_url(page_url)
+        .with_status(404)
 }
 
 /// How much one registration read may take in (from [`crate::http::HttpOptions`]).
@@ -270,14 +219,14 @@ pub fn read(
     let inline: usize = pages
         .iter()
         .map(|page| match &page.body {
-            PageBody::Inline(leaves) => leaves.leaves.len(),
+            PageBody::Inline(leaves) => leaves.len(),
             PageBody::Remote(_) => 0,
         })
         .sum();
     let mut results = Vec::with_capacity(inline);
     for page in pages {
         match &page.body {
-            PageBody::Inline(leaves) => select(leaves, wanted, &mut results)?,
+            PageBody::Inline(leaves) => leaves.select(wanted, &mut results)?,
             PageBody::Remote(_) => match fetched.next() {
                 Some(Some(Ok(items))) => results.extend(items),
                 Some(Some(Err(err))) => return Err(err),
@@ -323,8 +272,7 @@ fn page_key(id: &str, page: &Page, page_url: &str) -> String {
 }
 
 /// Fetches remote pages concurrently and keeps only their wanted metadata; the results keep
-/// the order of `remote`. A page answering 404 reads as empty, as NuGet.Client reads it. After
-/// a failure no further page is started (`None` in its slot).
+/// the order of `remote`. After a failure no further page is started (`None` in its slot).
 fn fetch_pages(
     load: &LoadPage<'_>,
     remote: &[(&str, String)],
@@ -339,12 +287,12 @@ fn fetch_pages(
         }
         let page = match load(page_url, key) {
             Ok(page) => page,
-            Err(err) if err.is_not_found() => return Ok(Vec::new()),
+            Err(err) if err.is_not_found() => return Err(missing_page(id, page_url)),
             Err(err) => return Err(err.context(format!("registration page of {id}"))),
         };
         budget.take(page.bytes)?;
         let mut items = Vec::new();
-        select(&page, wanted, &mut items)?;
+        page.select(wanted, &mut items)?;
         Ok(items)
     };
     let failed = AtomicBool::new(false);
@@ -378,87 +326,11 @@ fn fetch_pages(
     slots.into_iter().map(Mutex::into_inner).collect()
 }
 
-/// Turns every leaf into metadata. A leaf without a catalog entry, with one given only as its
-/// URL, or whose entry's version is missing or not a version fails the whole page, as it does
-/// in NuGet.Client: it reads each leaf's `catalogEntry` as an object and parses its version
-/// (before asking whether the version is wanted), never follows a link, and throws on the
-/// page. Failing here, in the decoder, keeps the document out of the cache.
-// TODO(exact reads of inline pages): for one version, NuGet.Client looks only at the leaves of
-// pages whose bounds hold it; the inline pages of an index are all decoded here at once, so a
-// bad leaf on another inline page fails a read NuGet.Client would answer.
-fn decode_leaves(leaves: Vec<LeafDoc>, id: &str, page_url: &str) -> Result<RegistrationPage> {
-    let mut decoded = Vec::with_capacity(leaves.len());
-    for leaf in leaves {
-        let entry = match leaf.catalog_entry {
-            Some(EntryField::Inline(entry)) => entry,
-            Some(EntryField::Link(link)) => return Err(link_only(id, &link, page_url)),
-            None => return Err(bad_leaf(id, page_url, "has no catalogEntry".to_string())),
-        };
-        let Some(version) = entry.parsed_version() else {
-            let what = match entry.version_text() {
-                "" => "has a catalogEntry without a version".to_string(),
-                text => format!("has a catalogEntry whose version {text:?} is not a NuGet version"),
-            };
-            return Err(bad_leaf(id, page_url, what));
-        };
-        let listed = entry.is_listed();
-        let context = EntryContext { id, url: page_url };
-        let metadata = entry
-            .into_metadata(version.clone(), leaf.package_content, context)
-            .map(Arc::new);
-        decoded.push(Leaf {
-            version,
-            listed,
-            metadata,
-        });
-    }
-    Ok(RegistrationPage {
-        leaves: decoded,
-        bytes: 0,
-    })
-}
-
-/// The error for a leaf NuGet.Client cannot read: `what` is wrong with it.
-fn bad_leaf(id: &str, page_url: &str, what: String) -> Error {
-    let message = format!("a registration leaf of {id} {what}");
-    Error::new(ErrorKind::Protocol, message).with_url(page_url)
-}
-
-/// The error for a leaf whose `catalogEntry` is only a link.
-fn link_only(id: &str, link: &str, page_url: &str) -> Error {
-    let message = format!(
-        "a registration leaf of {id} gives its catalogEntry only as a link ({link}); \
-         registration pages must hold their catalog entries inline"
-    );
-    Error::new(ErrorKind::Protocol, message).with_url(page_url)
-}
-
-/// Adds the metadata of the wanted leaves; a wanted leaf that did not decode fails the read.
-fn select(
-    page: &RegistrationPage,
-    wanted: Wanted<'_>,
-    results: &mut Vec<Arc<PackageMetadata>>,
-) -> Result<()> {
-    for leaf in &page.leaves {
-        let keep = match wanted {
-            Wanted::All(options) => {
-                (options.include_prerelease || !leaf.version.is_prerelease())
-                    && (options.include_unlisted || leaf.listed)
-            }
-            Wanted::Exact(exact) => leaf.version == *exact,
-        };
-        if keep {
-            match &leaf.metadata {
-                Ok(metadata) => results.push(Arc::clone(metadata)),
-                Err(err) => return Err(err.clone()),
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Whether a page can hold a wanted version. Bounds that are missing or not versions make the
-/// page count as overlapping, so that it is read rather than silently skipped.
+/// Whether a read chooses a page: every page for a full read, those whose bounds hold the
+/// version for a single one, as NuGet.Client chooses them. Bounds that are missing or not
+/// versions make the page count as overlapping, so that it is read rather than silently
+/// skipped. (NuGet.Client parses both bounds of every page first and fails the whole read on
+/// such a page; rnuget answers there instead, never the other way round.)
 fn overlaps(page: &Page, wanted: Wanted<'_>, index_url: &str) -> bool {
     let Wanted::Exact(version) = wanted else {
         return true;

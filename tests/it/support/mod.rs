@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod alone;
 pub mod captures;
 pub mod logs;
 pub mod tsv;

@@ -17,11 +17,11 @@ use serde_json::{Value, json};
 
 use crate::support::captures::CaptureFeed;
 
-fn v(text: &str) -> NuGetVersion {
+pub(super) fn v(text: &str) -> NuGetVersion {
     NuGetVersion::parse(text).unwrap()
 }
 
-fn versions(items: &[std::sync::Arc<rnuget::protocol::PackageMetadata>]) -> Vec<String> {
+pub(super) fn versions(items: &[std::sync::Arc<rnuget::protocol::PackageMetadata>]) -> Vec<String> {
     items
         .iter()
         .map(|m| m.version.to_normalized_string())
@@ -29,7 +29,7 @@ fn versions(items: &[std::sync::Arc<rnuget::protocol::PackageMetadata>]) -> Vec<
 }
 
 /// A registration leaf for `id` `version` with more catalog entry fields from `extra`.
-fn leaf(id: &str, version: &str, extra: Value) -> Value {
+pub(super) fn leaf(id: &str, version: &str, extra: Value) -> Value {
     let mut entry = json!({"id": id, "version": version});
     if let (Some(entry), Some(extra)) = (entry.as_object_mut(), extra.as_object()) {
         entry.extend(extra.clone());
@@ -38,12 +38,12 @@ fn leaf(id: &str, version: &str, extra: Value) -> Value {
 }
 
 /// A registration index with one inline page holding `leaves`.
-fn inline_index(leaves: Vec<Value>) -> String {
+pub(super) fn inline_index(leaves: Vec<Value>) -> String {
     json!({"count": 1, "items": [{"@id": "page", "lower": "0.0.0", "upper": "99.0.0", "items": leaves}]})
         .to_string()
 }
 
-fn registration_feed() -> (CaptureFeed, V3Provider) {
+pub(super) fn registration_feed() -> (CaptureFeed, V3Provider) {
     let feed = CaptureFeed::start();
     feed.serve_service_index(&[
         ("RegistrationsBaseUrl/3.6.0", "/reg/"),
@@ -53,7 +53,7 @@ fn registration_feed() -> (CaptureFeed, V3Provider) {
     (feed, provider)
 }
 
-const ALL: MetadataOptions = MetadataOptions {
+pub(super) const ALL: MetadataOptions = MetadataOptions {
     include_prerelease: true,
     include_unlisted: true,
 };
@@ -322,71 +322,6 @@ fn not_found_is_a_result_the_caller_can_tell_from_a_failure() {
     assert!(err.to_string().contains("Broken"), "{err}");
 }
 
-/// NuGet.Client reads every leaf's `catalogEntry` as an object and throws on a page where one
-/// is only a link; it never follows the link. rnuget fails the same reads, saying why, and
-/// fetches nothing at the link (served here, so that following it would have succeeded).
-#[test]
-fn a_leaf_whose_catalog_entry_is_only_a_link_fails_its_page() {
-    let (feed, provider) = registration_feed();
-    let base = feed.base_url();
-    let link = format!("{base}/catalog/linked.only.1.1.0.json");
-    feed.serve(
-        "/catalog/linked.only.1.1.0.json",
-        json!({"id": "Linked.Only", "version": "1.1.0"}).to_string(),
-    );
-    let linked = json!({"catalogEntry": link});
-    feed.serve(
-        "/reg/linked.only/index.json",
-        inline_index(vec![
-            leaf("Linked.Only", "1.0.0", json!({})),
-            linked.clone(),
-        ]),
-    );
-    let index_url = format!("{base}/reg/linked.only/index.json");
-    for err in [
-        provider.get_metadata("Linked.Only", &ALL).unwrap_err(),
-        provider
-            .get_version_metadata("Linked.Only", &v("1.0.0"))
-            .unwrap_err(),
-    ] {
-        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
-        assert_eq!(err.url(), Some(index_url.as_str()));
-        assert!(
-            err.message().contains("a registration leaf of Linked.Only"),
-            "{err}"
-        );
-        assert!(err.message().contains(&link), "{err}");
-    }
-
-    // On a remote page, only reads that fetch that page fail, as in NuGet.Client.
-    let (good, bad) = (format!("{base}/pages/good"), format!("{base}/pages/bad"));
-    let index = json!({"items": [
-        {"@id": good, "lower": "1.0.0", "upper": "1.0.0"},
-        {"@id": bad, "lower": "2.0.0", "upper": "2.0.0"},
-    ]});
-    feed.serve("/reg/paged.link/index.json", index.to_string());
-    let good_page = json!({"items": [leaf("Paged.Link", "1.0.0", json!({}))]});
-    feed.serve("/pages/good", good_page.to_string());
-    feed.serve("/pages/bad", json!({"items": [linked]}).to_string());
-    let one = provider.get_version_metadata("Paged.Link", &v("1.0.0"));
-    assert_eq!(one.unwrap().version, v("1.0.0"));
-    let err = provider
-        .get_version_metadata("Paged.Link", &v("2.0.0"))
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
-    assert_eq!(err.url(), Some(bad.as_str()));
-    let err = provider.get_metadata("Paged.Link", &ALL).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
-    assert!(
-        !feed
-            .requested()
-            .iter()
-            .any(|path| path.starts_with("/catalog/")),
-        "{:?}",
-        feed.requested()
-    );
-}
-
 #[test]
 fn responses_over_the_size_cap_are_too_large() {
     let (feed, _) = registration_feed();
@@ -582,7 +517,7 @@ fn a_page_at_a_url_that_is_not_http_is_a_protocol_error() {
 }
 
 /// How many times `path` was requested.
-fn times_requested(feed: &CaptureFeed, path: &str) -> usize {
+pub(super) fn times_requested(feed: &CaptureFeed, path: &str) -> usize {
     feed.requested().iter().filter(|p| *p == path).count()
 }
 
@@ -673,89 +608,6 @@ fn a_resource_listed_only_at_a_url_that_is_not_http_is_named_as_such() {
         err.message()
             .contains("the service index has no SearchAutocompleteService resource"),
         "{err}"
-    );
-}
-
-/// NuGet.Client throws on a registration page with a leaf it cannot read: no `catalogEntry`
-/// (a null reference), or an entry whose version is missing or does not parse (its version
-/// parse throws), before it asks whether the version is wanted. rnuget fails the same reads
-/// with a protocol error naming the id, the page and the fault, and keeps nothing.
-#[test]
-fn a_leaf_without_a_catalog_entry_or_a_version_fails_its_page_and_is_not_kept() {
-    let (feed, _) = registration_feed();
-    let cache = Cache::new(&CacheOptions::memory_only()).unwrap();
-    let http = Arc::new(HttpClient::new(HttpOptions::default()).unwrap());
-    let base = feed.base_url();
-    let provider = V3Provider::with_cache(&format!("{base}/index.json"), http, Arc::new(cache));
-    let good = leaf("Bad.Leaf", "1.0.0", json!({}));
-    let faults = [
-        (
-            json!({"packageContent": format!("{base}/flat/x.nupkg")}),
-            "a registration leaf of Bad.Leaf has no catalogEntry",
-        ),
-        (
-            json!({"catalogEntry": null}),
-            "a registration leaf of Bad.Leaf has no catalogEntry",
-        ),
-        (
-            leaf("Bad.Leaf", "not-a-version", json!({})),
-            "a registration leaf of Bad.Leaf has a catalogEntry whose version \"not-a-version\" \
-             is not a NuGet version",
-        ),
-        (
-            json!({"catalogEntry": {"id": "Bad.Leaf"}}),
-            "a registration leaf of Bad.Leaf has a catalogEntry without a version",
-        ),
-    ];
-    let index_path = "/reg/bad.leaf/index.json";
-    let index_url = format!("{base}{index_path}");
-    for (bad, want) in &faults {
-        feed.serve(index_path, inline_index(vec![good.clone(), bad.clone()]));
-        feed.server.clear_requests();
-        for _ in 0..2 {
-            for err in [
-                provider.get_metadata("Bad.Leaf", &ALL).unwrap_err(),
-                provider
-                    .get_version_metadata("Bad.Leaf", &v("1.0.0"))
-                    .unwrap_err(),
-            ] {
-                assert_eq!(err.kind(), ErrorKind::Protocol, "{bad}: {err}");
-                assert_eq!(err.url(), Some(index_url.as_str()), "{bad}: {err}");
-                assert!(err.message().contains(want), "{bad}: {err}");
-            }
-        }
-        assert_eq!(
-            times_requested(&feed, index_path),
-            4,
-            "{bad}: a broken index is not kept"
-        );
-    }
-
-    // On a remote page: the page's URL is named and the page is not kept.
-    let page_path = "/reg/bad.page/page1.json";
-    let page_url = format!("{base}{page_path}");
-    let index = json!({"items": [{"@id": page_url, "lower": "1.0.0", "upper": "2.0.0"}]});
-    feed.serve("/reg/bad.page/index.json", index.to_string());
-    let bad = leaf("Bad.Page", "2.0.0.0.0", json!({}));
-    let page = json!({"items": [leaf("Bad.Page", "1.0.0", json!({})), bad]});
-    feed.serve(page_path, page.to_string());
-    feed.server.clear_requests();
-    for _ in 0..2 {
-        let err = provider.get_metadata("Bad.Page", &ALL).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
-        assert_eq!(err.url(), Some(page_url.as_str()), "{err}");
-        assert!(
-            err.message().contains(
-                "a registration leaf of Bad.Page has a catalogEntry whose version \
-                 \"2.0.0.0.0\" is not a NuGet version"
-            ),
-            "{err}"
-        );
-    }
-    assert_eq!(
-        times_requested(&feed, page_path),
-        2,
-        "a broken page is not kept"
     );
 }
 

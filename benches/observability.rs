@@ -8,6 +8,7 @@
 mod harness;
 
 use std::hint::black_box;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -75,6 +76,11 @@ fn main() {
     harness::measure("observability/clock read (Instant::now)", 1, || {
         black_box(Instant::now());
     });
+    // What spans are timed by (`quanta`'s time stamp counter, converted once per span).
+    let clock = quanta::Clock::new();
+    harness::measure("observability/clock read (span clock)", 1, || {
+        black_box(clock.raw());
+    });
     let observed = Observability::new().spans(Arc::new(|span: &Span<'_>| {
         black_box(span);
     }));
@@ -95,20 +101,43 @@ fn main() {
     println!("log lines written: {}", LOGGER.0.load(Ordering::Relaxed));
 }
 
+/// Where a warm call's answer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Warm {
+    /// The memory tier: no request, no file; the whole call is a few hundred nanoseconds.
+    Memory,
+    /// The disk tier only (NuGet's HTTP cache): the registration index is read from a file.
+    Disk,
+    /// No cache: each call GETs the registration index from the loopback feed over a pooled
+    /// connection (the in-process server's work is part of it).
+    Network,
+}
+
+impl Warm {
+    fn name(self) -> &'static str {
+        match self {
+            Warm::Memory => "cached in memory",
+            Warm::Disk => "cached on disk",
+            Warm::Network => "network",
+        }
+    }
+}
+
 /// A warm metadata call with all observability on against all off, and each part on its own,
 /// all in the same rounds: a round runs every setup once (each round starting one setup later,
 /// so that every setup takes every place in the order alike), and the ratio to "off" is taken
-/// per round; the median over the rounds is reported. Two calls are timed:
+/// per round; the median over the rounds is reported. Three warm calls are timed ([`Warm`]).
 ///
-/// - cached: a client with a memory tier, the answer already in memory (no request);
-/// - network: a client without cache, so each call GETs the registration index from the
-///   loopback feed over a pooled connection (the in-process server's work is part of it).
+/// Every round gives each setup a fresh client, warmed up before it is timed. Over the
+/// network that is a fresh connection, so a fresh server thread: one connection for a whole
+/// run let the scheduler's placement of a single server thread make one setup slow for the
+/// whole run, while the median over rounds now sees each placement once.
 ///
-/// Both by wall clock; the network call also by the calling thread's CPU time, which leaves
+/// All by wall clock; the network call also by the calling thread's CPU time, which leaves
 /// out the loopback server's threads (parsing and recording the request headers, which a
 /// trace context adds to) and so is rnuget's own share. (Linux brings a thread's CPU time up
 /// to date at scheduler events: each network call blocks on its socket, so that time is exact
-/// there, but it is too coarse for the cached call, which never blocks.)
+/// there, but it is too coarse for the cached calls, which never block.)
 fn warm_metadata() {
     if !harness::selected("observability/metadata") {
         return;
@@ -120,15 +149,18 @@ fn warm_metadata() {
     .expect("feed");
     let spans = Arc::new(AtomicU64::new(0));
     let short = harness::short_mode();
-    for cached in [true, false] {
-        let setups = setups(&feed, cached, &spans);
-        let (calls, rounds) = match (cached, short) {
-            (true, false) => (20_000, 31),
-            (true, true) => (5_000, 6),
-            (false, false) => (100, 151),
-            (false, true) => (50, 6),
+    for warm in [Warm::Memory, Warm::Disk, Warm::Network] {
+        let cache = harness::TempDir::new("observability-disk");
+        let setups = setups(&feed, warm, cache.path(), &spans);
+        let (calls, rounds) = match (warm, short) {
+            (Warm::Memory, false) => (20_000, 31),
+            (Warm::Memory, true) => (5_000, 6),
+            (Warm::Disk, false) => (1_000, 31),
+            (Warm::Disk, true) => (300, 6),
+            (Warm::Network, false) => (100, 151),
+            (Warm::Network, true) => (50, 6),
         };
-        compare(cached, &setups, calls, rounds);
+        compare(warm, &setups, calls, rounds);
     }
     println!("spans reported: {}", spans.load(Ordering::Relaxed));
 }
@@ -136,7 +168,8 @@ fn warm_metadata() {
 /// Off, then all on, then each part on its own.
 fn setups<'a>(
     feed: &'a DemoFeed,
-    cached: bool,
+    warm: Warm,
+    cache: &'a Path,
     spans: &Arc<AtomicU64>,
 ) -> Vec<(&'static str, Setup<'a>)> {
     let counted = Arc::clone(spans);
@@ -152,7 +185,9 @@ fn setups<'a>(
     let traced = SourceCacheContext::new().with_trace(trace);
     let setup = |observability: Observability, context: &SourceCacheContext, level| Setup {
         feed,
-        client: client(feed, observability, cached),
+        warm,
+        cache,
+        observability,
         context: context.clone(),
         level,
     };
@@ -183,18 +218,23 @@ fn setups<'a>(
     ]
 }
 
-/// A client with what it observes, the context its calls run under and the log level.
+/// What a client observes, the context its calls run under and the log level.
 struct Setup<'a> {
     feed: &'a DemoFeed,
-    client: Client,
+    warm: Warm,
+    /// The disk tier's folder (for [`Warm::Disk`]; the setups share it, as they share the
+    /// feed, so each finds the file the first one wrote).
+    cache: &'a Path,
+    observability: Observability,
     context: SourceCacheContext,
     level: LevelFilter,
 }
 
 impl Setup<'_> {
-    /// Nanoseconds per call over `calls` warm metadata calls: wall clock, and this thread's
-    /// CPU time when the system tells it.
+    /// Nanoseconds per call over `calls` warm metadata calls of a fresh, warmed-up client:
+    /// wall clock, and this thread's CPU time when the system tells it.
     fn run(&self, calls: u32) -> (f64, Option<f64>) {
+        let client = self.client();
         // The feed records every request it serves; a record that grows through the whole
         // bench would cost whichever setup runs when it reallocates.
         self.feed.server().clear_requests();
@@ -204,7 +244,7 @@ impl Setup<'_> {
         let started = Instant::now();
         for _ in 0..calls {
             black_box(
-                self.client
+                client
                     .get_metadata_with(&self.context, "Bench.Warm", &options)
                     .expect("metadata"),
             );
@@ -218,12 +258,41 @@ impl Setup<'_> {
         };
         (wall, cpu)
     }
+
+    /// A client of this setup, its service index loaded and (when cached) the answer stored.
+    fn client(&self) -> Client {
+        log::set_max_level(LevelFilter::Warn);
+        let mut options = ClientOptions::new()
+            .observability(self.observability.clone())
+            .named_source("demo", &self.feed.index_url());
+        options = match self.warm {
+            Warm::Memory => options.cache(CacheOptions::memory_only()),
+            Warm::Disk => options.cache(CacheOptions::at(self.cache).memory(None)),
+            Warm::Network => options,
+        };
+        let client = Client::new(options).expect("client");
+        client
+            .get_metadata_with(&self.context, "Bench.Warm", &MetadataOptions::default())
+            .expect("warm up");
+        let requests = self.feed.server().request_count();
+        client
+            .get_metadata_with(&self.context, "Bench.Warm", &MetadataOptions::default())
+            .expect("warm");
+        // Cached: the second call sent nothing; network: exactly one GET.
+        let sent = self.feed.server().request_count() - requests;
+        assert_eq!(
+            sent,
+            usize::from(self.warm == Warm::Network),
+            "requests of a warm call"
+        );
+        client
+    }
 }
 
 /// Runs every setup once per round, rotating the order, and prints each one's median time
 /// per call and the median of its per-round ratios to "off" (and, for the network call, the
 /// same by CPU time).
-fn compare(cached: bool, setups: &[(&str, Setup<'_>)], calls: u32, rounds: usize) {
+fn compare(warm: Warm, setups: &[(&str, Setup<'_>)], calls: u32, rounds: usize) {
     let mut wall = vec![Vec::new(); setups.len()];
     let mut cpu = vec![Vec::new(); setups.len()];
     for (_, setup) in setups {
@@ -236,12 +305,12 @@ fn compare(cached: bool, setups: &[(&str, Setup<'_>)], calls: u32, rounds: usize
             cpu[i].extend(c);
         }
     }
-    let kind = if cached { "cached" } else { "network" };
     println!(
-        "observability/metadata warm, {kind}: {rounds} rounds of {calls} calls per setup \
-         (goal: all on / off <= 1.05)"
+        "observability/metadata warm, {}: {rounds} rounds of {calls} calls per setup \
+         (goal: all on / off <= 1.05)",
+        warm.name()
     );
-    let with_cpu = !cached && cpu.iter().all(|c| c.len() == rounds);
+    let with_cpu = warm == Warm::Network && cpu.iter().all(|c| c.len() == rounds);
     for (i, (name, _)) in setups.iter().enumerate() {
         let mut line = format!("  {name:<20} {}", summary(&wall[i], &wall[0]));
         if with_cpu {
@@ -267,25 +336,4 @@ fn summary(own: &[f64], off: &[f64]) -> String {
         median(&ratios),
         min(own) / min(off)
     )
-}
-
-fn client(feed: &DemoFeed, observability: Observability, cached: bool) -> Client {
-    let mut options = ClientOptions::new()
-        .observability(observability)
-        .named_source("demo", &feed.index_url());
-    if cached {
-        options = options.cache(CacheOptions::memory_only());
-    }
-    let client = Client::new(options).expect("client");
-    client
-        .get_metadata("Bench.Warm", &MetadataOptions::default())
-        .expect("warm up");
-    let requests = feed.server().request_count();
-    client
-        .get_metadata("Bench.Warm", &MetadataOptions::default())
-        .expect("warm");
-    // Cached: the second call sent nothing; network: exactly one GET.
-    let sent = feed.server().request_count() - requests;
-    assert_eq!(sent, usize::from(!cached), "requests of a warm call");
-    client
 }

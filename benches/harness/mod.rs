@@ -142,3 +142,27 @@ pub fn oracle_dir() -> Option<PathBuf> {
 pub fn corpus_dir() -> Option<PathBuf> {
     data_dir("RNUGET_CORPUS_DIR", "corpus")
 }
+
+/// A directory of this process under the system's temporary folder, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A fresh, empty `rnuget-bench-<name>-<pid>`.
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("rnuget-bench-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -71,6 +71,8 @@ impl Observability {
 
     /// Sets [`Observability::spans`].
     pub fn spans(mut self, hook: Arc<dyn SpanHook>) -> Self {
+        // Calibrating the span clock takes a millisecond or so: here, not in the first call.
+        trace::span_clock();
         self.spans = Some(hook);
         self
     }

@@ -2,12 +2,14 @@
 //! leave the package folder (`..`, absolute or drive paths), there must be exactly one `.nuspec`
 //! at the root, entries must not share bytes and their declared sizes must stay within
 //! [`PackageLimits`], and every entry must decompress to exactly its declared size with its CRC
-//! intact. Nothing is handed out before all of that holds.
+//! intact. Nothing is handed out before all of that holds. An archive that names an entry more
+//! than once is read record by record instead (`duplicate_entries.rs`).
 
 use std::io::{self, Read, Seek, Write};
 
 use zip::ZipArchive;
 
+use super::duplicate_entries;
 use super::limits::PackageLimits;
 use crate::framework::text::unescape_data_string;
 use crate::{Error, ErrorKind, Result};
@@ -25,7 +27,10 @@ pub(super) struct Archive {
     pub signed: bool,
 }
 
-fn invalid(label: &str, why: impl std::fmt::Display) -> Error {
+/// The name of the signature entry of a signed package.
+pub(super) const SIGNATURE_ENTRY: &[u8] = b".signature.p7s";
+
+pub(super) fn invalid(label: &str, why: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::InvalidPackage, format!("{label}: {why}"))
 }
 
@@ -41,17 +46,53 @@ pub(super) fn read<R: Read + Seek>(
             format!("not a readable zip archive (central directory: {err})"),
         )
     })?;
-    // TODO(duplicate-entries): NuGet lists both entries of a duplicated name; the zip crate keeps
-    // one, so rnuget refuses such archives instead (which also closes a known zip ambiguity).
     if zip.has_duplicate_names() {
-        return Err(invalid(
-            label,
-            "the central directory names an entry more than once",
-        ));
+        return duplicate_entries::read(zip, label, limits);
     }
     let raw_names: Vec<Vec<u8>> = zip.file_names_raw().map(<[u8]>::to_vec).collect();
+    let files = listed_names(&raw_names, label)?;
+    // The cheap checks first: a zip that is no package, or whose directory declares more than
+    // the limits allow, is refused without decompressing anything.
+    let nuspec_index = root_nuspec(&files, label)?;
+    let layouts = (0..files.len())
+        .map(|index| {
+            let entry = zip
+                .by_index_raw(index)
+                .map_err(|err| invalid(label, format!("entry {:?}: {err}", files[index])))?;
+            let start = entry.header_start();
+            // The local header has been read, so its end is known; a fixed header is 30 bytes.
+            let data_start = entry.data_start().unwrap_or(start.saturating_add(30));
+            Ok(Layout {
+                size: entry.size(),
+                compressed: entry.compressed_size(),
+                start,
+                data_start,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    check_layout(&layouts, &files, limits, label)?;
+    check_nuspec_size(&layouts[nuspec_index], &files[nuspec_index], label)?;
+    let mut nuspec = Vec::new();
+    for (index, name) in files.iter().enumerate() {
+        let checked = if index == nuspec_index {
+            check_entry(&mut zip, index, &mut nuspec)
+        } else {
+            check_entry(&mut zip, index, &mut io::sink())
+        };
+        checked.map_err(|err| invalid(label, format!("entry {name:?}: {err}")))?;
+    }
+    Ok(Archive {
+        signed: is_signed(&raw_names),
+        files,
+        nuspec,
+    })
+}
+
+/// The names NuGet lists (`GetFiles()`: `%XX` unescaped), each checked to stay inside the
+/// package folder, raw or unescaped.
+pub(super) fn listed_names(raw_names: &[Vec<u8>], label: &str) -> Result<Vec<String>> {
     let mut files = Vec::with_capacity(raw_names.len());
-    for raw in &raw_names {
+    for raw in raw_names {
         // .NET decodes names without the UTF-8 flag as UTF-8 too (Mono and .NET Core).
         let name = String::from_utf8_lossy(raw).into_owned();
         let unescaped = if name.contains('%') {
@@ -64,32 +105,21 @@ pub(super) fn read<R: Read + Seek>(
         }
         files.push(unescaped);
     }
-    // The cheap checks first: a zip that is no package, or whose directory declares more than
-    // the limits allow, is refused without decompressing anything.
-    let nuspec_index = root_nuspec(&files, label)?;
-    let sizes = check_layout(&mut zip, &files, limits, label)?;
-    if sizes[nuspec_index] > MAX_NUSPEC_BYTES {
+    Ok(files)
+}
+
+/// Whether the package carries a signature entry.
+pub(super) fn is_signed(raw_names: &[Vec<u8>]) -> bool {
+    raw_names.iter().any(|raw| raw == SIGNATURE_ENTRY)
+}
+
+/// A manifest too big to hold in memory is refused before it is inflated.
+pub(super) fn check_nuspec_size(layout: &Layout, name: &str, label: &str) -> Result<()> {
+    if layout.size > MAX_NUSPEC_BYTES {
         let why = format!("the manifest is larger than {MAX_NUSPEC_BYTES} bytes");
-        return Err(invalid(
-            label,
-            format!("entry {:?}: {why}", files[nuspec_index]),
-        ));
+        return Err(invalid(label, format!("entry {name:?}: {why}")));
     }
-    let mut nuspec = Vec::new();
-    for (index, name) in files.iter().enumerate() {
-        let checked = if index == nuspec_index {
-            check_entry(&mut zip, index, &mut nuspec)
-        } else {
-            check_entry(&mut zip, index, &mut io::sink())
-        };
-        checked.map_err(|err| invalid(label, format!("entry {name:?}: {err}")))?;
-    }
-    let signed = raw_names.iter().any(|raw| raw == b".signature.p7s");
-    Ok(Archive {
-        files,
-        nuspec,
-        signed,
-    })
+    Ok(())
 }
 
 /// Why an entry name is unsafe to extract, if it is.
@@ -110,31 +140,30 @@ fn unsafe_name(name: &str) -> Option<&'static str> {
     None
 }
 
-/// Where one entry's bytes lie in the file: its local header, then its compressed data.
-struct Span {
-    start: u64,
-    end: u64,
-    index: usize,
+/// Where one entry lies in the file and what its directory record declares.
+pub(super) struct Layout {
+    /// Uncompressed size.
+    pub size: u64,
+    pub compressed: u64,
+    /// Where its local header starts.
+    pub start: u64,
+    /// Where its compressed data starts, after the local header.
+    pub data_start: u64,
 }
 
-/// Checks what the central directory declares, reading local headers only: no two entries may
-/// share bytes (a bomb points hundreds of entries at one deflated stream), and the declared
-/// sizes and compression ratios must stay within `limits`. Returns the declared sizes.
-fn check_layout<R: Read + Seek>(
-    zip: &mut ZipArchive<R>,
+/// Checks what the central directory declares: no two entries may share bytes (a bomb points
+/// hundreds of entries at one deflated stream), and the declared sizes and compression ratios
+/// must stay within `limits`.
+pub(super) fn check_layout(
+    layouts: &[Layout],
     files: &[String],
     limits: &PackageLimits,
     label: &str,
-) -> Result<Vec<u64>> {
-    let mut spans = Vec::with_capacity(files.len());
-    let mut sizes = Vec::with_capacity(files.len());
+) -> Result<()> {
     let (mut total, mut total_compressed) = (0u64, 0u64);
-    for (index, name) in files.iter().enumerate() {
+    for (layout, name) in layouts.iter().zip(files) {
         let entry_error = |why: String| invalid(label, format!("entry {name:?}: {why}"));
-        let entry = zip
-            .by_index_raw(index)
-            .map_err(|err| entry_error(err.to_string()))?;
-        let (size, compressed) = (entry.size(), entry.compressed_size());
+        let (size, compressed) = (layout.size, layout.compressed);
         if size > limits.max_entry_size {
             return Err(entry_error(format!(
                 "declares {size} bytes uncompressed, over the limit of {} per entry",
@@ -144,15 +173,6 @@ fn check_layout<R: Read + Seek>(
         if let Some(why) = limits.ratio_excess(size, compressed) {
             return Err(entry_error(why));
         }
-        let start = entry.header_start();
-        // The local header has been read, so its end is known; a fixed header is 30 bytes.
-        let data_start = entry.data_start().unwrap_or(start.saturating_add(30));
-        spans.push(Span {
-            start,
-            end: data_start.saturating_add(compressed),
-            index,
-        });
-        sizes.push(size);
         total = total.saturating_add(size);
         total_compressed = total_compressed.saturating_add(compressed);
     }
@@ -168,17 +188,23 @@ fn check_layout<R: Read + Seek>(
     if let Some(why) = limits.ratio_excess(total, total_compressed) {
         return Err(invalid(label, format!("the archive as a whole: {why}")));
     }
-    spans.sort_unstable_by_key(|span| (span.start, span.end));
-    if let Some(pair) = spans.windows(2).find(|pair| pair[0].end > pair[1].start) {
+    // Each entry's bytes: its local header, then its compressed data.
+    let mut spans: Vec<(u64, u64, usize)> = layouts
+        .iter()
+        .enumerate()
+        .map(|(index, l)| (l.start, l.data_start.saturating_add(l.compressed), index))
+        .collect();
+    spans.sort_unstable();
+    if let Some(pair) = spans.windows(2).find(|pair| pair[0].1 > pair[1].0) {
         return Err(invalid(
             label,
             format!(
                 "entries {:?} and {:?} overlap in the file (a zip bomb?)",
-                files[pair[0].index], files[pair[1].index]
+                files[pair[0].2], files[pair[1].2]
             ),
         ));
     }
-    Ok(sizes)
+    Ok(())
 }
 
 /// Decompresses one entry into `out`, which checks its local header, its data and its CRC, and
@@ -204,11 +230,17 @@ fn check_entry<R: Read + Seek>(
     Ok(())
 }
 
-/// The index of the one `.nuspec` at the root (no `/` or `\` in its name).
-fn root_nuspec(files: &[String], label: &str) -> Result<usize> {
-    let mut manifests = files.iter().enumerate().filter(|(_, name)| {
-        !name.contains(['/', '\\']) && name.to_ascii_lowercase().ends_with(".nuspec")
-    });
+/// Whether a listed name is a manifest at the root (no `/` or `\` in it), as NuGet tells.
+pub(super) fn is_root_nuspec(name: &str) -> bool {
+    !name.contains(['/', '\\']) && name.to_ascii_lowercase().ends_with(".nuspec")
+}
+
+/// The index of the one `.nuspec` at the root.
+pub(super) fn root_nuspec(files: &[String], label: &str) -> Result<usize> {
+    let mut manifests = files
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| is_root_nuspec(name));
     match (manifests.next(), manifests.next()) {
         (Some((index, _)), None) => Ok(index),
         (None, _) => Err(invalid(label, "no .nuspec file at the root of the package")),

@@ -1,21 +1,25 @@
 //! Reading `.nupkg` archives and their `.nuspec` manifests, as NuGet.Packaging 5.8 does.
 //!
 //! ```text
-//! archive.rs     the whole-zip validation a package passes before anyone sees it
-//! limits.rs      the sizes and compression ratios a package may declare (zip bombs)
-//! nuspec.rs      the manifest model and its parsing
-//! metadata.rs    single values of <metadata>: text, flags, license, repository, package types
-//! groups.rs      dependency groups, reference groups, framework assemblies
-//! frameworks.rs  supported frameworks (GetSupportedFrameworks)
-//! hash.rs        SHA-512 of the file and the signed-package content hash
-//! xml.rs         XML decoding and XDocument-like lookups
-//! xml_shape.rs   the pre-scan refusing manifests shaped to make parsing slow
-//! model.rs       license, package type, repository, framework-specific groups
-//! dependency.rs  dependencies and dependency groups (shared with feed metadata)
+//! archive.rs           the whole-zip validation a package passes before anyone sees it
+//! duplicate_entries.rs archives naming an entry twice: listed and checked as NuGet reads them
+//! central_directory.rs the directory and entries read by hand, for what the zip crate hides
+//! limits.rs            the sizes and compression ratios a package may declare (zip bombs)
+//! nuspec.rs            the manifest model and its parsing
+//! metadata.rs          single <metadata> values: text, flags, license, repository, package types
+//! groups.rs            dependency groups, reference groups, framework assemblies
+//! frameworks.rs        supported frameworks (GetSupportedFrameworks)
+//! hash.rs              SHA-512 of the file and the signed-package content hash
+//! xml.rs               XML decoding and XDocument-like lookups
+//! xml_shape.rs         the pre-scan refusing manifests shaped to make parsing slow
+//! model.rs             license, package type, repository, framework-specific groups
+//! dependency.rs        dependencies and dependency groups (shared with feed metadata)
 //! ```
 
 mod archive;
+mod central_directory;
 mod dependency;
+mod duplicate_entries;
 mod frameworks;
 mod groups;
 mod hash;
@@ -47,6 +51,8 @@ use crate::{Error, ErrorKind, Result};
 
 /// An opened, validated `.nupkg`.
 // TODO(extraction): the archive is not kept open, so entries cannot be read or extracted yet.
+// When they can: of a name listed twice NuGet reads the first copy, while the zip crate's
+// lookup by name gives the last (see duplicate_entries.rs).
 #[derive(Debug)]
 pub struct PackageReader {
     label: String,

@@ -11,6 +11,8 @@ use zip::write::SimpleFileOptions;
 
 use crate::support::{self, tsv};
 
+mod duplicates;
+
 const NUSPEC: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
   <metadata>

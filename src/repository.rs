@@ -8,7 +8,6 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use crate::cache::Cache;
-use crate::error::strip_credentials;
 use crate::http::HttpClient;
 use crate::protocol::Provider;
 use crate::protocol::v3::V3Provider;
@@ -74,9 +73,9 @@ impl SourceRepository {
         &self.http
     }
 
-    /// The source URL without credentials, for messages and logs.
+    /// The source URL for messages and logs: credentials removed, secret query values masked.
     pub fn display_url(&self) -> String {
-        strip_credentials(&self.source_url)
+        crate::http::loggable(&self.source_url)
     }
 
     /// The provider, created on the first call. An error names the source and its URL.
@@ -137,7 +136,7 @@ impl SourceRepository {
                 self.name
             ),
         )
-        .with_url(&self.source_url)
+        .with_url(&self.display_url())
         .with_source(&self.name))
     }
 }
@@ -186,7 +185,7 @@ impl RepositoryManager {
                 ErrorKind::InvalidArgument,
                 format!("two package sources are named '{}'", repository.name()),
             )
-            .with_url(repository.source_url()));
+            .with_url(&repository.display_url()));
         }
         let repository = Arc::new(repository);
         self.sources.push(Arc::clone(&repository));

@@ -1270,6 +1270,7 @@ static void test_metrics_and_health(const struct feed *feed) {
            "rnuget_http_requests_total{method=\"GET\",source=\"%s\",status=\"500\"} 1\n",
            feed->failing_url);
   CHECK_CONTAINS(text, series);
+  CHECK_CONTAINS(text, "# TYPE rnuget_http_request_duration_seconds histogram");
   CHECK_CONTAINS(text, "rnuget_http_request_duration_seconds_bucket{");
   rnuget_string_free(text);
 
@@ -1290,7 +1291,10 @@ struct log_capture {
   int lines;
   int http_debug_lines;
   int secret_lines;
+  int warn_lines;
   char first_http_debug[512];
+  char first_warn_target[64];
+  char first_warn[512];
 };
 
 static void capture_log(rnuget_log_level level, const char *target, const char *message,
@@ -1302,6 +1306,10 @@ static void capture_log(rnuget_log_level level, const char *target, const char *
     if (capture->http_debug_lines++ == 0) {
       snprintf(capture->first_http_debug, sizeof capture->first_http_debug, "%s", message);
     }
+  }
+  if (level == RNUGET_LOG_WARN && capture->warn_lines++ == 0) {
+    snprintf(capture->first_warn_target, sizeof capture->first_warn_target, "%s", target);
+    snprintf(capture->first_warn, sizeof capture->first_warn, "%s", message);
   }
   if (strstr(message, "s3cret-pass") != NULL || strstr(target, "s3cret-pass") != NULL) {
     capture->secret_lines++;
@@ -1401,6 +1409,32 @@ static void test_log_callback(const struct feed *feed) {
     rnuget_string_free(json);
   }
   CHECK(first.http_debug_lines == before);
+  CHECK(first.warn_lines == 0);
+
+  /* A fault the library healed (a failed source, ignored) arrives at warn level, with the
+     layer that healed it as its target. */
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, with_password, "good"), RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_add_source(options, feed->failing_url, "broken"),
+               RNUGET_OK);
+  CHECK_STATUS(rnuget_client_options_set_ignore_failed_sources(options, 1), RNUGET_OK);
+  rnuget_client *tolerant = NULL;
+  CHECK_STATUS(rnuget_client_new(NULL, 0, options, &tolerant), RNUGET_OK);
+  rnuget_client_options_free(options);
+  if (tolerant != NULL) {
+    CHECK_STATUS(rnuget_client_list_versions(tolerant, feed->id, &json), RNUGET_OK);
+    CHECK_STR(json, feed->versions_json);
+    rnuget_string_free(json);
+  }
+  rnuget_client_free(tolerant);
+  mtx_lock(&first.lock);
+  CHECK(first.warn_lines == 1);
+  CHECK_STR(first.first_warn_target, "rnuget::client");
+  CHECK_CONTAINS(first.first_warn, "ignoring failed source 'broken'");
+  CHECK(first.http_debug_lines == before);
+  CHECK(first.secret_lines == 0);
+  mtx_unlock(&first.lock);
 
   /* NULL stops logging. */
   int second_lines = second.lines;

@@ -37,6 +37,10 @@ const HASH_BYTES: usize = 20;
 pub const SERVICE_INDEX_KEY: &str = "service_index";
 
 /// The folder of a source inside the cache root.
+///
+/// TODO(query secrets in cache paths): the name ends with the URL's last 32 characters, as
+/// NuGet names it, so a secret query value at the end of a source URL (`?token=...`) is part
+/// of the folder's name, and of the cache paths debug lines and package-read errors show.
 pub fn source_folder_name(source_url: &str) -> String {
     let units: Vec<u16> = source_url.encode_utf16().collect();
     let tail = if units.len() > URL_TAIL_UNITS {

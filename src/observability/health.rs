@@ -32,8 +32,7 @@ use serde::Serialize;
 
 use crate::ErrorKind;
 use crate::cache::Cache;
-use crate::error::strip_credentials;
-use crate::http::{HttpClient, RequestScope};
+use crate::http::{HttpClient, RequestScope, loggable};
 use crate::resilience::{BreakerState, BreakerStats, HostBreakers, host_key};
 
 /// How long after a source's rate limiter last turned a request away the source reads as
@@ -75,7 +74,8 @@ impl Default for HealthOptions {
 pub struct SourceHealth {
     /// The source's name.
     pub name: String,
-    /// Its URL, credentials removed.
+    /// Its URL in the log-safe form: credentials removed, secret query values (`token=`,
+    /// `sig=`, ...) masked.
     pub url: String,
     /// Its status.
     pub status: HealthStatus,
@@ -216,7 +216,7 @@ impl HealthChecker {
     fn probe(&self, probe: SourceProbe<'_>) -> (SourceHealth, bool) {
         let SourceProbe { name, url, http } = probe;
         let http = http.for_probe(self.options.timeout);
-        let source = strip_credentials(url.trim());
+        let source = loggable(url.trim());
         let scope = RequestScope {
             source: &source,
             ..RequestScope::default()
@@ -313,10 +313,7 @@ fn worst_breaker(
     probe: SourceProbe<'_>,
 ) -> Option<(String, BreakerStats)> {
     let mut hosts: Vec<String> = host_key(probe.url).into_iter().collect();
-    for host in probe
-        .http
-        .hosts_of_source(&strip_credentials(probe.url.trim()))
-    {
+    for host in probe.http.hosts_of_source(&loggable(probe.url.trim())) {
         if !hosts.contains(&host) {
             hosts.push(host);
         }
@@ -344,7 +341,7 @@ fn worst_breaker(
 fn failed(name: &str, url: &str, why: &str) -> SourceHealth {
     SourceHealth {
         name: name.to_string(),
-        url: strip_credentials(url),
+        url: loggable(url),
         status: HealthStatus::Unhealthy,
         latency_ms: 0,
         http_status: None,

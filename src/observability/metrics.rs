@@ -20,8 +20,8 @@
 //!
 //! `status` is the HTTP status code, or the error kind (`network`, `timeout`, ...) when no
 //! status arrived; `reason` is the same for the failure that was retried; `source` is the source
-//! URL without credentials (for the rate-limit metrics: the source's name, as the limits are
-//! configured); `host` is `host:port`.
+//! URL in the log-safe form, credentials removed and secret query values masked (for the
+//! rate-limit metrics: the source's name, as the limits are configured); `host` is `host:port`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};

@@ -4,6 +4,7 @@
 
 mod cache_health;
 mod cache_hits;
+mod fern_setup;
 mod full_run;
 mod health;
 mod log_lines;

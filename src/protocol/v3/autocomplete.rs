@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::search::{encode_component, without_query};
 use crate::Result;
+use crate::http::loggable;
 use crate::version::NuGetVersion;
 
 /// `?q=<prefix>&skip=&take=&prerelease=&semVerLevel=2.0.0`.
@@ -62,7 +63,7 @@ pub fn parse_versions(bytes: &[u8], url: &str) -> Result<Vec<NuGetVersion>> {
         .filter_map(|text| match NuGetVersion::parse(&text) {
             Ok(version) => Some(version),
             Err(err) => {
-                warn!(target: "rnuget::protocol", "{url}: skipping version: {err}");
+                warn!(target: "rnuget::protocol", "{}: skipping version: {err}", loggable(url));
                 None
             }
         })

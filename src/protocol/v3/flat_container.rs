@@ -6,6 +6,7 @@
 use log::warn;
 use serde::Deserialize;
 
+use crate::http::loggable;
 use crate::version::NuGetVersion;
 
 /// `{base}{id-lower}/index.json`.
@@ -34,12 +35,15 @@ pub fn parse_versions(bytes: &[u8], url: &str) -> crate::Result<Vec<NuGetVersion
     let mut versions: Vec<NuGetVersion> = Vec::new();
     for value in doc.versions.unwrap_or_default() {
         let Some(text) = value.as_str() else {
-            warn!(target: "rnuget::protocol", "{url}: skipping version {value} (not a string)");
+            let shown = loggable(url);
+            warn!(target: "rnuget::protocol", "{shown}: skipping version {value} (not a string)");
             continue;
         };
         match NuGetVersion::parse(text) {
             Ok(version) => versions.push(version),
-            Err(err) => warn!(target: "rnuget::protocol", "{url}: skipping version: {err}"),
+            Err(err) => {
+                warn!(target: "rnuget::protocol", "{}: skipping version: {err}", loggable(url))
+            }
         }
     }
     versions.sort();

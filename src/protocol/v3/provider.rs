@@ -36,8 +36,11 @@ use crate::{Error, ErrorKind, Result};
 pub struct V3Provider {
     /// As given, possibly with credentials; never shown.
     raw_source_url: String,
-    /// Credentials removed, for errors, logs and cache names.
+    /// Credentials removed: the cache names its folders after it.
     source_url: String,
+    /// The log-safe form (credentials removed, secret query values masked): what errors,
+    /// metrics and health reports show.
+    shown_url: String,
     http: Arc<HttpClient>,
     cache: Arc<Cache>,
     /// The context of calls that give none.
@@ -48,7 +51,7 @@ pub struct V3Provider {
 impl fmt::Debug for V3Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("V3Provider")
-            .field("source", &self.source_url)
+            .field("source", &self.shown_url)
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +69,7 @@ impl V3Provider {
         V3Provider {
             raw_source_url: source_url.trim().to_string(),
             source_url: strip_credentials(source_url.trim()),
+            shown_url: crate::http::loggable(source_url.trim()),
             http,
             cache,
             context,
@@ -116,9 +120,9 @@ impl V3Provider {
                 &own,
                 entry,
                 || self.get(&own, url),
-                |bytes| ServiceIndex::parse(bytes, &self.source_url),
+                |bytes| ServiceIndex::parse(bytes, &self.shown_url),
             )
-            .map_err(|e| self.named(index_failure(e, &self.source_url)))
+            .map_err(|e| self.named(index_failure(e, &self.shown_url)))
     }
 
     /// The registration index URL of `id` (`{RegistrationsBaseUrl}/{id-lower}/index.json`).
@@ -189,8 +193,8 @@ impl V3Provider {
         log::debug!(
             target: "rnuget::protocol",
             "{} answered 404; trying the registration's packageContent {}",
-            strip_credentials(&url),
-            strip_credentials(&content)
+            crate::http::loggable(&url),
+            crate::http::loggable(&content)
         );
         download(&content)
     }
@@ -273,7 +277,7 @@ impl V3Provider {
     fn scope<'a>(&'a self, context: &'a SourceCacheContext) -> RequestScope<'a> {
         RequestScope {
             session_id: context.session_id(),
-            source: &self.source_url,
+            source: &self.shown_url,
             trace: context.trace(),
         }
     }
@@ -299,7 +303,7 @@ impl V3Provider {
         if err.source_name().is_some() {
             err
         } else {
-            err.with_source(&self.source_url)
+            err.with_source(&self.shown_url)
         }
     }
 

@@ -339,7 +339,11 @@ fn overlaps(page: &Page, wanted: Wanted<'_>, index_url: &str) -> bool {
     match (bound(&page.lower), bound(&page.upper)) {
         (Some(lower), Some(upper)) => lower <= *version && *version <= upper,
         _ => {
-            warn!(target: "rnuget::protocol", "{index_url}: a page has bounds {:?}..{:?} that are not versions; reading it", page.lower, page.upper);
+            let (shown, lower, upper) =
+                (crate::http::loggable(index_url), &page.lower, &page.upper);
+            warn!(target: "rnuget::protocol",
+                "{shown}: a page has bounds {lower:?}..{upper:?} that are not versions; \
+                 reading it");
             true
         }
     }

@@ -4,6 +4,7 @@ use log::warn;
 use serde::Deserialize;
 
 use super::json::{self, StringOrList};
+use crate::http::loggable;
 use crate::protocol::{SearchQuery, SearchResult, SearchResults, SearchVersion};
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
@@ -150,13 +151,16 @@ fn total_hits(value: Option<serde_json::Value>, url: &str) -> Result<u64> {
 impl ResultDoc {
     fn into_result(self, url: &str) -> Option<SearchResult> {
         let Some(id) = self.id.filter(|id| !id.is_empty()) else {
-            warn!(target: "rnuget::protocol", "{url}: skipping a search result without id");
+            let shown = loggable(url);
+            warn!(target: "rnuget::protocol", "{shown}: skipping a search result without id");
             return None;
         };
         let version = match self.version.as_deref().map(NuGetVersion::parse) {
             Some(Ok(version)) => version,
             _ => {
-                warn!(target: "rnuget::protocol", "{url}: skipping {id}: version {:?} is not a version", self.version);
+                let (shown, version) = (loggable(url), &self.version);
+                warn!(target: "rnuget::protocol",
+                    "{shown}: skipping {id}: version {version:?} is not a version");
                 return None;
             }
         };

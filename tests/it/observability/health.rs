@@ -117,7 +117,13 @@ fn the_probe_is_sent_like_the_sources_own_requests_in_one_try() {
         HealthStatus::Healthy,
         "{report:?}"
     );
+    // The cheap request: one GET of the service index.
+    assert_eq!(feed.request_count(), 1);
     let probe = &feed.requests()[0];
+    assert_eq!(
+        (probe.method.as_str(), probe.target.as_str()),
+        ("GET", "/v3/index.json")
+    );
     assert_eq!(probe.header("User-Agent"), Some("health-test/1.0"));
     assert_eq!(probe.header("X-Health-Test"), Some("yes"));
     assert_eq!(
@@ -141,6 +147,36 @@ fn the_probe_is_sent_like_the_sources_own_requests_in_one_try() {
         "{text}"
     );
     assert!(!text.contains("alice") && !text.contains(":pw"), "{text}");
+}
+
+#[test]
+fn a_result_is_reused_for_its_time_only() {
+    let feed = LoopbackServer::start(|_| Response::json(EMPTY_INDEX)).unwrap();
+    let cache_for = Duration::from_millis(200);
+    let options = ClientOptions {
+        health: HealthOptions {
+            cache_for,
+            ..HealthOptions::default()
+        },
+        ..ClientOptions::new().named_source("feed", &format!("{}/v3/index.json", feed.base_url()))
+    };
+    let client = Client::new(options).unwrap();
+    let started = std::time::Instant::now();
+    assert!(!client.health().sources[0].cached);
+    let again = client.health();
+    // Within the reuse time (a slow machine may pass it: then nothing is claimed).
+    if started.elapsed() < cache_for {
+        assert!(again.sources[0].cached, "{again:?}");
+        assert_eq!(feed.request_count(), 1);
+    }
+    std::thread::sleep(cache_for);
+    let later = client.health();
+    assert!(!later.sources[0].cached, "{later:?}");
+    assert_eq!(later.sources[0].status, HealthStatus::Healthy);
+    assert_eq!(
+        feed.request_count(),
+        if again.sources[0].cached { 2 } else { 3 }
+    );
 }
 
 #[test]

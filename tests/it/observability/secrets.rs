@@ -6,6 +6,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use rnuget::client::Client;
+use rnuget::demo::server::{LoopbackServer, Response};
+use rnuget::protocol::SearchQuery;
+
 use super::full_run::{API_KEY, DOWN_PASSWORD, PASSWORD, full_run};
 use crate::support::logs::{capture_logs, lines};
 
@@ -77,4 +81,107 @@ fn no_secret_reaches_logs_metrics_health_spans_or_errors() {
             assert!(!text.contains(secret), "{secret} shows in a {what}: {text}");
         }
     }
+}
+
+#[test]
+fn a_password_the_feed_puts_in_a_resource_url_stays_out_of_its_warnings() {
+    capture_logs();
+    const FEED_PASSWORD: &str = "pw-F33dGivenS3cret";
+    let base = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let own = std::sync::Arc::clone(&base);
+    let server = LoopbackServer::start(move |request| {
+        let here = own.get().cloned().unwrap_or_default();
+        let with_password = here.replace("http://", &format!("http://eve:{FEED_PASSWORD}@"));
+        match request.path() {
+            "/v3/index.json" => Response::json(format!(
+                r#"{{"version":"3.0.0","resources":[
+                    {{"@id":"{with_password}/flat/","@type":"PackageBaseAddress/3.0.0"}},
+                    {{"@id":"{with_password}/query","@type":"SearchQueryService"}},
+                    {{"@id":"{with_password}/ac","@type":"SearchAutocompleteService"}}]}}"#
+            )),
+            "/flat/demo.core/index.json" => Response::json(r#"{"versions":["1.0.0",7,"x.y"]}"#),
+            "/query" => Response::json(
+                r#"{"totalHits":2,"data":[{"id":"","version":"1.0.0"},{"id":"A","version":"?"}]}"#,
+            ),
+            "/ac" => Response::json(r#"{"totalHits":1,"data":["1.0.0","x.y"]}"#),
+            _ => Response::not_found(),
+        }
+    })
+    .unwrap();
+    let _ = base.set(server.base_url());
+    let client = Client::for_sources(&[format!("{}/v3/index.json", server.base_url())]).unwrap();
+    let versions = client.list_versions("Demo.Core").unwrap();
+    assert_eq!(versions.len(), 1, "{versions:?}");
+    let query = SearchQuery::default();
+    let found = client.search(&query).remove(0).result.unwrap();
+    assert!(found.results.is_empty(), "{found:?}");
+    let listed = client
+        .autocomplete_versions("Demo.Core", true)
+        .remove(0)
+        .result;
+    assert_eq!(listed.unwrap().len(), 1);
+    let port = server.base_url().rsplit(':').next().unwrap().to_string();
+    let warnings: Vec<String> = lines()
+        .into_iter()
+        .filter(|l| l.starts_with("WARN rnuget::protocol") && l.contains(&port))
+        .collect();
+    // Two bad versions in the flat container, two bad search results, one bad autocomplete
+    // version: each skipped with a warning naming the URL.
+    assert!(warnings.len() >= 5, "{warnings:#?}");
+    for line in &warnings {
+        assert!(
+            !line.contains(FEED_PASSWORD) && !line.contains("eve:"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_secret_query_value_in_a_source_url_stays_out_of_logs_metrics_health_and_errors() {
+    capture_logs();
+    const TOKEN: &str = "QueryT0kenS3cret";
+    let feed = rnuget::demo::DemoFeed::start().unwrap();
+    let down = LoopbackServer::start(|_| Response::new(500, "down")).unwrap();
+    let dir = std::env::temp_dir().join(format!("rnuget-query-secret-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let options = rnuget::client::ClientOptions::new()
+        .named_source("feed", &format!("{}?token={TOKEN}", feed.index_url()))
+        .named_source(
+            "down",
+            &format!("{}/v3/index.json?sig={TOKEN}", down.base_url()),
+        )
+        .cache(rnuget::cache::CacheOptions::at(&dir))
+        .observability(rnuget::observability::Observability::with_metrics());
+    let client = Client::new(options).unwrap();
+    let mut errors = Vec::new();
+    errors.push(client.list_versions("Demo.Core").unwrap_err());
+    for answer in client.search(&SearchQuery::default()) {
+        if let Err(err) = answer.result {
+            errors.push(err);
+        }
+    }
+    let health = client.health().to_json();
+    assert!(
+        health.contains("token=***") && health.contains("sig=***"),
+        "{health}"
+    );
+    let metrics = client.metrics_text().unwrap();
+    assert!(metrics.contains("?token=***\""), "{metrics}");
+    let port = feed.base_url().rsplit(':').next().unwrap().to_string();
+    let down_port = down.base_url().rsplit(':').next().unwrap().to_string();
+    let root = dir.display().to_string();
+    // Cache paths end with the source URL's tail, as NuGet names its folders (a TODO).
+    let logged: Vec<String> = lines()
+        .into_iter()
+        .filter(|l| (l.contains(&port) || l.contains(&down_port)) && !l.contains(&root))
+        .collect();
+    assert!(logged.len() >= 5, "{logged:#?}");
+    let mut texts = vec![health, metrics];
+    texts.extend(logged);
+    texts.extend(errors.iter().map(|e| format!("{e} {e:?}")));
+    assert!(errors.len() >= 2, "{errors:?}");
+    for text in &texts {
+        assert!(!text.contains(TOKEN), "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,7 @@
 //! A test that runs in a process of its own, so that the log lines it counts are its own: the
 //! log capture is process-wide, and other tests of this binary log beside it.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// Set in the child process to the name of the one test it runs.
 const VARIABLE: &str = "RNUGET_TEST_ALONE";
@@ -12,11 +12,26 @@ const VARIABLE: &str = "RNUGET_TEST_ALONE";
 /// test ran and passed there, and returns false; in the child it installs the capture and
 /// returns true, and the test goes on to do its work.
 pub fn alone(path: &str) -> bool {
+    let child = run_alone(path).is_none();
+    if child {
+        super::logs::capture_logs();
+    }
+    child
+}
+
+/// [`alone`] for a test that installs a logger of its own (so no capture), whose parent reads
+/// what the child wrote to standard error: `None` in the child, `Some(stderr)` in the parent
+/// once the child passed.
+pub fn alone_stderr(path: &str) -> Option<String> {
+    run_alone(path).map(|output| String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// `None` in the child; in the parent, the output of the child that passed.
+fn run_alone(path: &str) -> Option<Output> {
     // `module_path!()` starts with this binary's crate name; the harness names tests without.
     let name = path.split_once("::").map_or(path, |(_, rest)| rest);
     if std::env::var(VARIABLE).is_ok_and(|v| v == name) {
-        super::logs::capture_logs();
-        return true;
+        return None;
     }
     let exe = std::env::current_exe().expect("the test binary knows its path");
     let output = Command::new(exe)
@@ -31,5 +46,5 @@ pub fn alone(path: &str) -> bool {
         "{name}, run alone, failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
-    false
+    Some(output)
 }

@@ -450,6 +450,10 @@ fn no_log_line_of_the_demo_run_holds_a_secret_or_is_above_warn() {
 #[test]
 fn a_callers_registry_takes_the_metrics() {
     let registry = prometheus::Registry::new();
+    // The caller's own metrics share the registry with rnuget's.
+    let own = prometheus::IntCounter::new("callers_jobs_total", "The caller's own.").unwrap();
+    registry.register(Box::new(own.clone())).unwrap();
+    own.inc_by(7);
     let metrics = Arc::new(Metrics::register(registry.clone()).unwrap());
     let feed = DemoFeed::start().unwrap();
     let options = ClientOptions::new()
@@ -468,6 +472,11 @@ fn a_callers_registry_takes_the_metrics() {
         .map(|m| m.get_counter().get_value())
         .sum();
     assert_eq!(total as usize, feed.server().request_count());
+    // The client's text is the registry's: the caller's metric beside rnuget's.
+    let text = client.metrics_text().unwrap();
+    assert!(text.contains("\ncallers_jobs_total 7\n"), "{text}");
+    let requests = format!("source=\"{}\",status=\"200\"}} {total}", feed.index_url());
+    assert!(text.contains(&requests), "{text}");
     // Without metrics the text is empty.
     let plain = Client::for_sources(&[feed.index_url()]).unwrap();
     assert_eq!(plain.metrics_text().unwrap(), "");

@@ -1,9 +1,10 @@
 //! [`HttpClient`]: blocking GETs over ureq and rustls with NuGet's headers, deadlines and caps.
 //!
 //! Redirects are followed here rather than inside ureq so that the credentials rule is exact:
-//! an `Authorization` header goes only to the origin (scheme, host and port) of the URL the
-//! caller gave, never to another one a redirect points at. ureq's own "same host" rule ignores
-//! the port, so two servers on one machine would share credentials.
+//! an `Authorization` header, and the caller's extra headers (which may hold an API key or a
+//! token), go only to the origin (scheme, host and port) of the URL the caller gave, never to
+//! another one a redirect points at. ureq's own "same host" rule ignores the port, so two
+//! servers on one machine would share credentials.
 
 use std::cell::Cell;
 use std::io::{Read, Write};
@@ -551,9 +552,8 @@ impl HttpClient {
                         .with_url(&url::loggable(&current)),
                 );
             }
-            let authorize = credentials
-                .as_ref()
-                .filter(|_| same_origin(&home, &current));
+            let at_home = same_origin(&home, &current);
+            let authorize = credentials.as_ref().filter(|_| at_home);
             let body_left = self
                 .overall(purpose)
                 .map(|limit| deadline_after(started, limit).saturating_duration_since(hop_started));
@@ -565,6 +565,7 @@ impl HttpClient {
                 session_id,
                 trace,
                 credentials: authorize,
+                at_home,
             };
             let response = self.send(&current, purpose, who, times)?;
             let status = response.status().as_u16();
@@ -621,8 +622,10 @@ impl HttpClient {
             .agent
             .get(url::without_fragment(url))
             .header("X-NuGet-Session-Id", who.session_id);
-        for (name, value) in &self.options.extra_headers {
-            request = request.header(name.as_str(), value.as_str());
+        if who.at_home {
+            for (name, value) in &self.options.extra_headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
         }
         if let Some(credentials) = who.credentials {
             request = request.header("Authorization", credentials.authorization());
@@ -684,6 +687,8 @@ struct Who<'a> {
     session_id: &'a str,
     trace: Option<&'a TraceContext>,
     credentials: Option<&'a Credentials>,
+    /// Whether the hop goes to the origin the caller asked (so its extra headers go too).
+    at_home: bool,
 }
 
 /// A writer that counts what it passed on, so that a retry knows whether it may start over.

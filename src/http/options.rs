@@ -45,7 +45,8 @@ pub struct HttpOptions {
     /// `X-NuGet-Session-Id` sent with every request. The default is fresh for every
     /// `HttpOptions::default()`; an empty string asks the client to make a fresh one.
     pub session_id: String,
-    /// More headers sent with every request, after the built-in ones.
+    /// More headers sent with every request, after the built-in ones: like credentials, only
+    /// to the origin of the URL asked for, never to another origin a redirect points at.
     pub extra_headers: Vec<(String, String)>,
     /// Retry, circuit breakers and per-source limits; all off by default.
     pub resilience: ResilienceOptions,

@@ -304,7 +304,7 @@ fn a_trickling_package_outlives_the_per_read_timeout_but_not_download_timeout() 
 }
 
 #[test]
-fn credentials_are_not_forwarded_across_origins() {
+fn credentials_and_extra_headers_are_not_forwarded_across_origins() {
     // Two loopback servers on different ports: the same host, but different origins.
     let other = serve("{\"from\":\"other\"}");
     let other_url = format!("{}/landing.json", other.base_url());
@@ -315,7 +315,10 @@ fn credentials_are_not_forwarded_across_origins() {
     })
     .unwrap();
     let port = home.addr().port();
-    let client = client();
+    let client = client_with(HttpOptions {
+        extra_headers: vec![("X-NuGet-ApiKey".into(), "key-s3cret".into())],
+        ..HttpOptions::default()
+    });
 
     let value: serde_json::Value = client
         .get_json(&format!("http://me:s3cret@127.0.0.1:{port}/cross"))
@@ -325,12 +328,21 @@ fn credentials_are_not_forwarded_across_origins() {
         .header("Authorization")
         .map(str::to_string);
     assert_eq!(sent.as_deref(), Some("Basic bWU6czNjcmV0"));
+    assert_eq!(
+        home.requests()[0].header("X-NuGet-ApiKey"),
+        Some("key-s3cret")
+    );
     let landed = &other.requests()[0];
     assert_eq!(landed.path(), "/landing.json");
     assert_eq!(
         landed.header("Authorization"),
         None,
         "credentials crossed origins"
+    );
+    assert_eq!(
+        landed.header("X-NuGet-ApiKey"),
+        None,
+        "the API key crossed origins"
     );
 
     // A redirect inside the origin keeps them.
@@ -342,6 +354,7 @@ fn credentials_are_not_forwarded_across_origins() {
     let requests = home.requests();
     assert_eq!(requests[1].path(), "/same-target.json");
     assert_eq!(requests[1].header("Authorization"), sent.as_deref());
+    assert_eq!(requests[1].header("X-NuGet-ApiKey"), Some("key-s3cret"));
 }
 
 #[test]

@@ -374,7 +374,9 @@ impl Cache {
         hit: bool,
     ) {
         let hit = if hit { "true" } else { "false" };
-        let attributes = [("source", entry.source), ("key", entry.key), ("hit", hit)];
+        // The source URL has no credentials, but its query may hold a token.
+        let source = crate::http::loggable_cow(entry.source);
+        let attributes = [("source", &*source), ("key", entry.key), ("hit", hit)];
         let _ = timer.finish(&self.observability, context.trace(), &attributes, Ok(()));
     }
 

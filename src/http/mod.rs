@@ -32,11 +32,11 @@ pub use client::{HttpClient, RequestScope, parse_json};
 pub use date::{parse_http_date, parse_http_date_at};
 pub use options::{HttpOptions, default_user_agent, new_session_id};
 pub use retry::{RetryPolicy, parse_retry_after};
-pub(crate) use url::loggable;
 pub use url::{
     Credentials, Origin, check_user_info, is_http_url, origin, resolve, split_credentials,
     with_credentials_of,
 };
+pub(crate) use url::{loggable, loggable_cow};
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
 //! The little URL handling the HTTP layer needs: credentials out of the authority, origins for
 //! the redirect rule, and resolving a `Location` header against the URL that answered.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine as _;
@@ -155,6 +156,16 @@ pub fn loggable(url: &str) -> String {
         out.push_str(fragment);
     }
     out
+}
+
+/// [`loggable`] without allocating when there is nothing to hide (no `@`, no query): for the
+/// span attributes of every cached call.
+pub fn loggable_cow(url: &str) -> Cow<'_, str> {
+    if url.contains(['@', '?']) {
+        Cow::Owned(loggable(url))
+    } else {
+        Cow::Borrowed(url)
+    }
 }
 
 /// Whether a URL is `http://` or `https://` (any case): the only schemes rnuget fetches.

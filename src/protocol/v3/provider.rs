@@ -105,7 +105,8 @@ impl V3Provider {
             let observability = self.http.observability();
             let timer = Timer::start(observability, "service_index");
             let result = self.load_service_index(context);
-            let attributes = [("source", self.source_url.as_str())];
+            let source = crate::http::loggable_cow(&self.source_url);
+            let attributes = [("source", &*source)];
             timer.finish(observability, context.trace(), &attributes, result)
         })
     }

@@ -39,9 +39,11 @@ fn no_secret_reaches_logs_metrics_health_spans_or_errors() {
     let authorization = first.header("Authorization");
     assert_eq!(authorization, Some(format!("Basic {relay_basic}").as_str()));
     assert_eq!(first.header("X-NuGet-ApiKey"), Some(API_KEY));
-    // Another origin (the redirect's) never gets the source's credentials.
+    // Another origin (the redirect's) never gets the source's credentials or its API key.
     let cdn = run.relay.feed.server().requests();
+    assert!(!cdn.is_empty());
     assert!(cdn.iter().all(|r| r.header("Authorization").is_none()));
+    assert!(cdn.iter().all(|r| r.header("X-NuGet-ApiKey").is_none()));
 
     let relay_base = run.relay.server.base_url();
     let lines = lines();
@@ -144,6 +146,8 @@ fn a_secret_query_value_in_a_source_url_stays_out_of_logs_metrics_health_and_err
     let down = LoopbackServer::start(|_| Response::new(500, "down")).unwrap();
     let dir = std::env::temp_dir().join(format!("rnuget-query-secret-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    let spans = std::sync::Arc::new(parking_lot::Mutex::new(Vec::<String>::new()));
+    let sink = std::sync::Arc::clone(&spans);
     let options = rnuget::client::ClientOptions::new()
         .named_source("feed", &format!("{}?token={TOKEN}", feed.index_url()))
         .named_source(
@@ -151,10 +155,20 @@ fn a_secret_query_value_in_a_source_url_stays_out_of_logs_metrics_health_and_err
             &format!("{}/v3/index.json?sig={TOKEN}", down.base_url()),
         )
         .cache(rnuget::cache::CacheOptions::at(&dir))
-        .observability(rnuget::observability::Observability::with_metrics());
+        .observability(rnuget::observability::Observability::with_metrics().spans(
+            std::sync::Arc::new(move |span: &rnuget::observability::Span<'_>| {
+                sink.lock().push(format!("{span:?}"));
+            }),
+        ));
     let client = Client::new(options).unwrap();
     let mut errors = Vec::new();
     errors.push(client.list_versions("Demo.Core").unwrap_err());
+    // Twice: the second answer comes from the cache (a `cache_lookup` span that hit).
+    for _ in 0..2 {
+        client
+            .get_metadata("Demo.Core", &Default::default())
+            .unwrap();
+    }
     for answer in client.search(&SearchQuery::default()) {
         if let Err(err) = answer.result {
             errors.push(err);
@@ -176,8 +190,17 @@ fn a_secret_query_value_in_a_source_url_stays_out_of_logs_metrics_health_and_err
         .filter(|l| (l.contains(&port) || l.contains(&down_port)) && !l.contains(&root))
         .collect();
     assert!(logged.len() >= 5, "{logged:#?}");
+    let spans = spans.lock().clone();
+    for name in ["service_index", "metadata", "cache_lookup"] {
+        assert!(
+            spans.iter().any(|s| s.contains(&format!("name: {name:?}"))),
+            "{spans:#?}"
+        );
+    }
+    assert!(spans.iter().any(|s| s.contains("token=***")), "{spans:#?}");
     let mut texts = vec![health, metrics];
     texts.extend(logged);
+    texts.extend(spans);
     texts.extend(errors.iter().map(|e| format!("{e} {e:?}")));
     assert!(errors.len() >= 2, "{errors:?}");
     for text in &texts {

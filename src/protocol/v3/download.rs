@@ -20,8 +20,10 @@ use crate::temp_file::{self, TempFile};
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
 
-/// The suffix of the temporary file a download streams into.
-const PART_SUFFIX: &str = ".part";
+/// The suffix of the temporary file a download streams into. It names rnuget: the folder is the
+/// caller's, and clean-up ([`temp_file::remove_stale`]) must never take a file of theirs (or
+/// of another program) for one of these.
+const PART_SUFFIX: &str = ".rnuget-part";
 
 /// Streams a body into a writer (the provider's authorised GET of the package URL).
 pub type Stream<'a> = dyn Fn(&mut dyn Write) -> Result<u64> + 'a;

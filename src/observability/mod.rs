@@ -5,6 +5,7 @@
 //! logging.rs  a fern setup helper (level, format, stderr or a file) and the log targets
 //! metrics.rs  Metrics: the Prometheus registry rnuget updates, text exposition
 //! health.rs   HealthChecker: sources, cache, overall status, JSON report
+//! printable.rs outside text (feed data, URLs, source names) escaped for log lines and errors
 //! trace.rs    TraceContext (traceparent, tracestate), Span and the SpanHook they go to
 //! otel.rs     OpenTelemetryHook: spans to an OpenTelemetry tracer (cargo feature `opentelemetry`)
 //! ```
@@ -17,6 +18,7 @@ pub mod logging;
 pub mod metrics;
 #[cfg(feature = "opentelemetry")]
 pub mod otel;
+pub mod printable;
 pub mod trace;
 
 use std::fmt;

@@ -534,7 +534,9 @@ mod tests {
         let own = IntGaugeVec::new(Opts::new("rnuget_cache_bytes", help), &["tier"]).unwrap();
         own.with_label_values(&["1"]).set(7);
         registry.register(Box::new(own.clone())).unwrap();
-        let err = Metrics::register(registry.clone()).err().expect("a clash");
+        let Err(err) = Metrics::register(registry.clone()) else {
+            panic!("a registry holding rnuget_cache_bytes took rnuget's metrics");
+        };
         assert!(err.message().contains("rnuget_cache_bytes"), "{err}");
         let names: Vec<String> = registry
             .gather()

@@ -37,8 +37,8 @@ use super::options::CacheOptions;
 use crate::error::strip_credentials;
 use crate::http::loggable;
 use crate::observability::Observability;
+use crate::observability::Timer;
 use crate::observability::metrics::Tier;
-use crate::observability::trace::Timer;
 use crate::{Error, ErrorKind, Result};
 
 /// A package is kept in memory only when it takes at most this share (1/n) of the byte cap.

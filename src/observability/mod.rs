@@ -5,6 +5,7 @@
 //! logging.rs  a fern setup helper (level, format, stderr or a file) and the log targets
 //! metrics.rs  Metrics: the Prometheus registry rnuget updates, text exposition
 //! health.rs   HealthChecker: sources, cache, overall status, JSON report
+//! printable.rs outside text (feed data, URLs, source names) escaped for log lines and errors
 //! trace.rs    TraceContext: the caller's traceparent and tracestate
 //! span_id.rs  SpanId: fresh span ids
 //! span.rs     Span, the SpanHook spans go to, and the Timer that times them
@@ -19,6 +20,7 @@ pub mod logging;
 pub mod metrics;
 #[cfg(feature = "opentelemetry")]
 pub mod otel;
+pub mod printable;
 pub mod span;
 pub mod span_id;
 pub mod trace;

@@ -43,7 +43,7 @@ use first_found::{Seek, first_found};
 
 use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
-use crate::observability::trace::Timer;
+use crate::observability::Timer;
 use crate::observability::{
     HealthChecker, HealthOptions, HealthReport, Observability, SourceProbe,
 };

@@ -18,8 +18,9 @@ use rnuget::cache::{CacheOptions, SourceCacheContext};
 use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::{DemoFeed, DemoPackage};
 use rnuget::observability::metrics::{RequestRecord, Tier};
-use rnuget::observability::trace::{Timer, new_span_id};
-use rnuget::observability::{Metrics, Observability, Span, SpanId, TraceContext};
+use rnuget::observability::{
+    Metrics, Observability, Span, SpanId, Timer, TraceContext, new_span_id,
+};
 use rnuget::protocol::MetadataOptions;
 
 /// A logger that counts the lines it writes, so that the bench sees none are. Like a program

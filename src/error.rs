@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+use crate::http::escape_unprintable;
+use crate::observability::printable::printable_owned;
+
 /// What went wrong, in groups a caller can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -85,10 +88,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Creates an error of `kind` with a message that says what was wrong.
+    /// Characters that could forge a log line (a feed's CR, LF or terminal escape) are
+    /// escaped, here and in every other field: messages quote what feeds send, and they are
+    /// logged.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
-            message: message.into(),
+            message: printable_owned(message.into()),
             source_name: None,
             url: None,
             status: None,
@@ -100,13 +106,13 @@ impl Error {
 
     /// Adds the URL the error happened at; user info (credentials) is removed first.
     pub fn with_url(mut self, url: &str) -> Self {
-        self.url = Some(strip_credentials(url));
+        self.url = Some(strip_credentials(&escape_unprintable(url)));
         self
     }
 
     /// Adds the name (or URL) of the package source the error happened at.
     pub fn with_source(mut self, source: &str) -> Self {
-        self.source_name = Some(strip_credentials(source));
+        self.source_name = Some(printable_owned(strip_credentials(source)));
         self
     }
 
@@ -136,6 +142,7 @@ impl Error {
 
     /// Prefixes the message with more context, keeping kind, URL and status.
     pub fn context(mut self, context: impl fmt::Display) -> Self {
+        let context = printable_owned(context.to_string());
         self.message = format!("{context}: {}", self.message);
         self
     }

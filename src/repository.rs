@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::cache::Cache;
 use crate::http::HttpClient;
+use crate::observability::printable::printable;
 use crate::protocol::Provider;
 use crate::protocol::v3::V3Provider;
 use crate::{Error, ErrorKind, Result};
@@ -117,7 +118,7 @@ impl SourceRepository {
             log::debug!(
                 target: "rnuget::repository",
                 "source {}: V3 service index {}",
-                self.name,
+                printable(&self.name),
                 self.display_url()
             );
             let provider = V3Provider::with_cache(

@@ -80,25 +80,26 @@ impl TempFile {
 
 /// Removes the temporary files (`.<name>.<pid>-<n><suffix>`) in `target`'s folder that their
 /// writers left behind when they were killed, and returns the paths removed. A file of this
-/// process is never touched. The rule, by whose file it is:
+/// process is never touched, nor anything but a regular file (a link, a folder). The rule, for
+/// the files of every target, `target`'s own included:
 ///
-/// - `target`'s own (the caller is about to write `target` afresh): on Linux, once no process
-///   with its pid runs (`/proc/<pid>` is gone); elsewhere (or without `/proc`), once it has not
-///   been modified for [`STALE_AFTER`].
-/// - another target's: on Linux, once no process with its pid runs *and* it has not been
-///   modified for [`ABANDONED_AFTER`]; elsewhere, once it has not been modified for
-///   [`STALE_AFTER`]. The pid alone is not proof here: a download in another pid namespace (a
-///   container sharing the folder) has a pid this process cannot see. A live download writes
-///   as its bytes arrive, and one that stops gets no new bytes for at most its read timeout
-///   (60 s by default), so a file untouched for an hour is no live writer's.
+/// - on Linux, once no process with its pid runs (`/proc/<pid>` is gone) *and* it has not been
+///   modified for [`ABANDONED_AFTER`]. The pid alone is not proof: a download in another pid
+///   namespace (a container sharing the folder), or of another user under `/proc`'s
+///   `hidepid`, has a pid this process cannot see. A live download writes as its bytes
+///   arrive, and one that stops gets no new bytes for at most its read timeout (60 s by
+///   default), so a file untouched for an hour is no live writer's;
+/// - elsewhere (or without `/proc`), once it has not been modified for [`STALE_AFTER`].
+///
+/// `suffix` must name rnuget (`.rnuget-part`): the folder may be the caller's, holding files
+/// of theirs that have the same shape.
 ///
 /// A folder or file that cannot be read or removed is left as it is (this is clean-up, never
 /// a reason to fail).
 pub(crate) fn remove_stale(target: &Path, suffix: &str) -> Vec<PathBuf> {
-    let (Some(dir), Some(target_name)) = (folder_of(target), target.file_name()) else {
+    let Some(dir) = folder_of(target) else {
         return Vec::new();
     };
-    let target_name = target_name.to_string_lossy();
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -107,18 +108,17 @@ pub(crate) fn remove_stale(target: &Path, suffix: &str) -> Vec<PathBuf> {
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let file_name = file_name.to_string_lossy();
-        let Some((name, pid)) = temp_owner(&file_name, suffix) else {
+        let Some(pid) = temp_owner(&file_name, suffix) else {
             continue;
         };
         if pid == std::process::id() {
             continue;
         }
         let path = entry.path();
-        let gone = || !Path::new("/proc").join(pid.to_string()).exists();
-        let stale = match (name == target_name, proc_fs) {
-            (true, true) => gone(),
-            (false, true) => gone() && older_than(&path, ABANDONED_AFTER),
-            (_, false) => older_than(&path, STALE_AFTER),
+        let stale = if proc_fs {
+            !Path::new("/proc").join(pid.to_string()).exists() && older_than(&path, ABANDONED_AFTER)
+        } else {
+            older_than(&path, STALE_AFTER)
         };
         if stale && entry.file_type().is_ok_and(|t| t.is_file()) && fs::remove_file(&path).is_ok() {
             removed.push(path);
@@ -136,9 +136,9 @@ fn folder_of(target: &Path) -> Option<&Path> {
     }
 }
 
-/// The target name and process id in `file_name` when it is `.<name>.<pid>-<n><suffix>`
-/// ([`TempFile::beside`]'s form).
-fn temp_owner<'a>(file_name: &'a str, suffix: &str) -> Option<(&'a str, u32)> {
+/// The process id in `file_name` when it is `.<name>.<pid>-<n><suffix>` ([`TempFile::beside`]'s
+/// form).
+fn temp_owner(file_name: &str, suffix: &str) -> Option<u32> {
     let middle = file_name.strip_prefix('.')?.strip_suffix(suffix)?;
     let (name, owner) = middle.rsplit_once('.')?;
     let (pid, serial) = owner.split_once('-')?;
@@ -146,7 +146,7 @@ fn temp_owner<'a>(file_name: &'a str, suffix: &str) -> Option<(&'a str, u32)> {
     if name.is_empty() || !digits(pid) || !digits(serial) {
         return None;
     }
-    Some((name, pid.parse().ok()?))
+    pid.parse().ok()
 }
 
 /// Whether `path` was last modified more than `age` ago (false when that cannot be told).
@@ -199,12 +199,9 @@ mod tests {
     }
 
     #[test]
-    fn the_target_and_owner_pid_of_a_temporary_name_are_read() {
-        assert_eq!(
-            temp_owner(".A.1.0.0.nupkg.42-7.part", ".part"),
-            Some(("A.1.0.0.nupkg", 42))
-        );
-        assert_eq!(temp_owner(".out.42-0.part", ".part"), Some(("out", 42)));
+    fn the_owner_pid_of_a_temporary_name_is_read() {
+        assert_eq!(temp_owner(".A.1.0.0.nupkg.42-7.part", ".part"), Some(42));
+        assert_eq!(temp_owner(".out.42-0.part", ".part"), Some(42));
         for other in [
             ".A.1.0.0.nupkg.42-7.tmp",
             ".A.1.0.0.nupkg.42.part",
@@ -239,13 +236,16 @@ mod tests {
             .parse()
             .unwrap();
         let dead_pid = pid_max + 1;
-        let dead = dir.join(format!(".Demo.Core.1.0.0.nupkg.{dead_pid}-0.part"));
+        // The target's own, its process gone: removed once old; kept while recent, since its
+        // writer may live in a pid namespace this process cannot see.
+        let dead_old = dir.join(format!(".Demo.Core.1.0.0.nupkg.{dead_pid}-0.part"));
+        let dead_recent = dir.join(format!(".Demo.Core.1.0.0.nupkg.{dead_pid}-1.part"));
         let own = dir.join(format!(
             ".Demo.Core.1.0.0.nupkg.{}-0.part",
             std::process::id()
         ));
         // Process 1 always runs (the init of this pid namespace).
-        let other_live = dir.join(".Demo.Core.1.0.0.nupkg.1-3.part");
+        let live_old = dir.join(".Demo.Core.1.0.0.nupkg.1-3.part");
         // Another target's, its process gone: kept while recent, removed once old.
         let other_recent = dir.join(format!(".Other.1.0.0.nupkg.{dead_pid}-0.part"));
         let other_old = dir.join(format!(".Old.1.0.0.nupkg.{dead_pid}-1.part"));
@@ -254,9 +254,10 @@ mod tests {
         // Not a temporary file of rnuget's, however old: kept.
         let foreign = dir.join("notes.part");
         let all = [
-            &dead,
+            &dead_old,
+            &dead_recent,
             &own,
-            &other_live,
+            &live_old,
             &other_recent,
             &other_old,
             &other_old_live,
@@ -267,18 +268,34 @@ mod tests {
         }
         let just_under = ABANDONED_AFTER - Duration::from_secs(60);
         age(&other_recent, just_under);
-        for path in [&other_old, &other_old_live, &foreign] {
+        age(&dead_recent, just_under);
+        let old = [
+            &dead_old,
+            &own,
+            &live_old,
+            &other_old,
+            &other_old_live,
+            &foreign,
+        ];
+        for path in old {
             age(path, ABANDONED_AFTER + Duration::from_secs(60));
         }
+        // A link named like a stale part file, to a file of the caller's: neither goes.
+        let kept = dir.join("kept.txt");
+        fs::write(&kept, b"the caller's").unwrap();
+        let link = dir.join(format!(".Link.1.0.0.nupkg.{dead_pid}-0.part"));
+        std::os::unix::fs::symlink(&kept, &link).unwrap();
+        age(&kept, ABANDONED_AFTER + Duration::from_secs(60));
 
         let mut removed = remove_stale(&target, ".part");
         removed.sort();
-        let mut want = vec![dead.clone(), other_old.clone()];
+        let mut want = vec![dead_old.clone(), other_old.clone()];
         want.sort();
         assert_eq!(removed, want);
         for path in all {
             assert_eq!(path.exists(), !want.contains(path), "{}", path.display());
         }
+        assert!(fs::symlink_metadata(&link).is_ok() && kept.exists());
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -10,6 +10,7 @@
 //! disk.rs     DiskCache: NuGet's files, freshness by mtime, atomic writes, byte cap
 //! naming.rs   NuGet's folder and file names and cache root
 //! tiered.rs   Cache: memory -> disk -> network
+//! packages.rs Cache::package: packages found in a tier or streamed into the disk tier
 //! flight.rs   single flight: concurrent misses of one entry share one fetch
 //! ```
 
@@ -19,10 +20,12 @@ mod flight;
 mod memory;
 pub mod naming;
 mod options;
+mod packages;
 mod tiered;
 
 pub use context::{DEFAULT_MAX_AGE, SourceCacheContext};
 pub use disk::{DiskCache, DiskHit, DiskOptions, DiskStats};
 pub use memory::{MemoryCache, MemoryOptions, MemoryStats};
 pub use options::CacheOptions;
-pub use tiered::{Cache, CacheStats, CachedPackage, Entry, not_cached};
+pub use packages::CachedPackage;
+pub use tiered::{Cache, CacheStats, Entry, not_cached};

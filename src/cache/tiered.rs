@@ -21,9 +21,8 @@
 //! `no_cache` neither waits for nor joins a fetch already in the air, since that fetch may have
 //! left before the call began: it fetches on its own, as NuGet.Client's does.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
 
 use log::{debug, warn};
@@ -37,12 +36,9 @@ use super::options::CacheOptions;
 use crate::error::strip_credentials;
 use crate::http::loggable;
 use crate::observability::Observability;
+use crate::observability::Timer;
 use crate::observability::metrics::Tier;
-use crate::observability::trace::Timer;
 use crate::{Error, ErrorKind, Result};
-
-/// A package is kept in memory only when it takes at most this share (1/n) of the byte cap.
-const PACKAGE_SHARE_OF_MEMORY: u64 = 8;
 
 /// One cached document: which source, which key, and the URL it is fetched from.
 #[derive(Debug, Clone, Copy)]
@@ -84,17 +80,6 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Where [`Cache::package`] found a package.
-#[derive(Debug, Clone)]
-pub enum CachedPackage {
-    /// In memory, validated.
-    Memory(Arc<Vec<u8>>),
-    /// In the disk tier, validated: stream it from this file.
-    File(PathBuf),
-    /// Not cached and not stored: stream it from the network.
-    Network,
-}
-
 /// What both tiers counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CacheStats {
@@ -108,14 +93,14 @@ pub struct CacheStats {
 /// from many threads at once.
 #[derive(Debug)]
 pub struct Cache {
-    memory: Option<MemoryCache>,
-    disk: Option<DiskCache>,
+    pub(super) memory: Option<MemoryCache>,
+    pub(super) disk: Option<DiskCache>,
     default_max_age: Duration,
     offline: bool,
-    observability: Observability,
-    flights: Flights,
+    pub(super) observability: Observability,
+    pub(super) flights: Flights,
     /// Whether the disk tier was already found unable to store a package (warned once).
-    warned_unwritable: AtomicBool,
+    pub(super) warned_unwritable: AtomicBool,
 }
 
 impl Cache {
@@ -244,7 +229,7 @@ impl Cache {
 
     /// Whether a call that missed leads the flight of `entry`, waits for it, or goes alone
     /// (`no_cache`).
-    fn join<T: Clone + 'static>(
+    pub(super) fn join<T: Clone + 'static>(
         &self,
         context: &SourceCacheContext,
         entry: Entry<'_>,
@@ -324,7 +309,7 @@ impl Cache {
         }
     }
 
-    fn remember<T: Send + Sync + 'static>(
+    pub(super) fn remember<T: Send + Sync + 'static>(
         &self,
         entry: Entry<'_>,
         value: &Arc<T>,
@@ -346,7 +331,7 @@ impl Cache {
     }
 
     /// Counts a lookup of `tier` in the metrics.
-    fn count(&self, tier: Tier, hit: bool) {
+    pub(super) fn count(&self, tier: Tier, hit: bool) {
         if let Some(metrics) = self.observability.metrics_ref() {
             if hit {
                 metrics.cache_hit(tier);
@@ -357,7 +342,7 @@ impl Cache {
     }
 
     /// Sets the disk tier's bytes in the metrics, when the tier counts them (it has a cap).
-    fn count_disk_bytes(&self) {
+    pub(super) fn count_disk_bytes(&self) {
         if let (Some(metrics), Some(disk)) = (self.observability.metrics_ref(), &self.disk)
             && let Some(bytes) = disk.stats().bytes
         {
@@ -366,7 +351,7 @@ impl Cache {
     }
 
     /// Reports one lookup as a `cache_lookup` span: `hit` says whether a tier answered.
-    fn report_lookup(
+    pub(super) fn report_lookup(
         &self,
         timer: Timer,
         context: &SourceCacheContext,
@@ -380,140 +365,10 @@ impl Cache {
         let _ = timer.finish(&self.observability, context.trace(), &attributes, Ok(()));
     }
 
-    fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {
+    pub(super) fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {
         let path = disk.path(entry.source, entry.key);
         warn!(target: "rnuget::cache", "broken cache entry {} for {}, removing it: {err}", path.display(), loggable(entry.url));
         disk.remove_invalid(entry.source, entry.key);
-    }
-
-    /// Where to take a package from. `validate` checks a whole package file. Memory and disk
-    /// are read as for [`Cache::get`]; on a miss, when `entry.store` and a disk tier allow it,
-    /// `fetch` streams the package into the disk tier (validated before it is renamed into
-    /// place) and the stored file is returned; otherwise [`CachedPackage::Network`] tells the
-    /// caller to stream it itself. A disk tier that cannot be written (its folder cannot be
-    /// made, or no file created in it) is warned about once and also answers `Network`: a
-    /// cache that cannot store fails no download. Offline, a miss is [`ErrorKind::NotCached`].
-    pub fn package(
-        &self,
-        context: &SourceCacheContext,
-        entry: Entry<'_>,
-        fetch: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<u64>,
-        validate: &dyn Fn(&Path) -> Result<()>,
-    ) -> Result<CachedPackage> {
-        let ticket = self.flights.ticket();
-        let timer = Timer::start(&self.observability, "cache_lookup");
-        let found = self.cached_package(context, entry, validate);
-        self.report_lookup(timer, context, entry, found.is_some());
-        if let Some(found) = found {
-            return Ok(found);
-        }
-        if context.offline {
-            return Err(not_cached(entry.url));
-        }
-        let Some(disk) = self.disk.as_ref().filter(|_| entry.store) else {
-            // The caller streams it: the decision still gets its line.
-            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, loggable(entry.url));
-            return Ok(CachedPackage::Network);
-        };
-        let mut store = || -> Result<CachedPackage> {
-            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, loggable(entry.url));
-            let pending = match disk.begin_write(entry.source, entry.key) {
-                Ok(pending) => pending,
-                Err(err) => {
-                    self.cannot_store_packages(disk, &err);
-                    return Ok(CachedPackage::Network);
-                }
-            };
-            // TODO(disk full mid-download): a write that fails after the download started (no
-            // space left) still fails the call; falling back would mean fetching it again.
-            let (path, _) = pending.finish(fetch, validate)?;
-            self.count_disk_bytes();
-            Ok(CachedPackage::File(path))
-        };
-        match self.join::<CachedPackage>(context, entry, ticket) {
-            Join::Shared(answer) => answer,
-            Join::Alone => store(),
-            Join::Lead(leader) => {
-                let again = leader
-                    .stale()
-                    .then(|| self.cached_package(context, entry, validate))
-                    .flatten();
-                let answer = match again {
-                    Some(found) => Ok(found),
-                    None => store(),
-                };
-                leader.land(&answer);
-                answer
-            }
-        }
-    }
-
-    /// A disk tier that cannot be written does not fail a download: the package is streamed
-    /// straight to the caller instead (validated and written atomically there, as a direct
-    /// download is). Said once per cache at warn level, as documents say "cannot store"; later
-    /// ones at debug level, so that a read-only cache does not flood the log.
-    fn cannot_store_packages(&self, disk: &DiskCache, err: &Error) {
-        if self.warned_unwritable.swap(true, Ordering::Relaxed) {
-            debug!(target: "rnuget::cache", "cannot store packages in {}: {err}", disk.root().display());
-        } else {
-            warn!(target: "rnuget::cache", "the disk cache at {} cannot store packages ({err}); downloading them directly", disk.root().display());
-        }
-    }
-
-    fn cached_package(
-        &self,
-        context: &SourceCacheContext,
-        entry: Entry<'_>,
-        validate: &dyn Fn(&Path) -> Result<()>,
-    ) -> Option<CachedPackage> {
-        let memory = self.memory.as_ref().filter(|_| entry.memory);
-        if context.refresh_memory_cache
-            && let Some(memory) = memory
-        {
-            memory.remove(entry.source, entry.key);
-        }
-        if context.no_cache && !context.offline {
-            return None;
-        }
-        if let Some(memory) = memory {
-            let bytes = memory.get::<Vec<u8>>(entry.source, entry.key, context);
-            self.count(Tier::Memory, bytes.is_some());
-            if let Some(bytes) = bytes {
-                debug!(target: "rnuget::cache", "memory hit {}", entry.key);
-                return Some(CachedPackage::Memory(bytes));
-            }
-        }
-        let disk = self.disk.as_ref()?;
-        // A hit counts once the package validates: a broken file is a miss (and is removed).
-        let Some((path, _)) = disk.fresh_path(entry.source, entry.key, context) else {
-            self.count(Tier::Disk, false);
-            return None;
-        };
-        let validated = validate(&path);
-        self.count(Tier::Disk, validated.is_ok());
-        match validated {
-            Ok(()) => {
-                debug!(target: "rnuget::cache", "disk hit {}", entry.key);
-                Some(CachedPackage::File(path))
-            }
-            Err(err) => {
-                self.discard(disk, entry, &err);
-                None
-            }
-        }
-    }
-
-    /// Keeps package bytes that reached memory anyway (a download into memory), unless they
-    /// would take more than an eighth of the memory tier: one big package must not push out
-    /// every document.
-    pub fn remember_package(&self, entry: Entry<'_>, bytes: &Arc<Vec<u8>>) {
-        let fits = self
-            .memory
-            .as_ref()
-            .is_some_and(|m| bytes.len() as u64 <= m.options().max_bytes / PACKAGE_SHARE_OF_MEMORY);
-        if entry.store && fits {
-            self.remember(entry, bytes, bytes.len(), SystemTime::now());
-        }
     }
 }
 
@@ -528,20 +383,22 @@ pub fn not_cached(url: &str) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
+    use std::path::PathBuf;
+
     use super::*;
     use crate::cache::disk::DiskOptions;
     use std::cell::Cell;
     use std::fs;
 
-    struct Dir(PathBuf);
+    pub(in crate::cache) struct Dir(PathBuf);
     impl Drop for Dir {
         fn drop(&mut self) {
             let _ = fs::remove_dir_all(&self.0);
         }
     }
 
-    fn cache(name: &str) -> (Dir, Cache) {
+    pub(in crate::cache) fn cache(name: &str) -> (Dir, Cache) {
         let dir = std::env::temp_dir().join(format!("rnuget-tiered-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let options = CacheOptions {
@@ -554,7 +411,7 @@ mod tests {
         (Dir(dir), Cache::new(&options).unwrap())
     }
 
-    const SOURCE: &str = "http://127.0.0.1:1/index.json";
+    pub(in crate::cache) const SOURCE: &str = "http://127.0.0.1:1/index.json";
 
     fn decode(bytes: &[u8]) -> Result<String> {
         let text = String::from_utf8(bytes.to_vec())
@@ -675,27 +532,6 @@ mod tests {
     }
 
     #[test]
-    fn only_packages_small_beside_the_memory_cap_are_kept_in_memory() {
-        let options = CacheOptions {
-            memory: Some(crate::cache::MemoryOptions {
-                max_bytes: 800,
-                ..crate::cache::MemoryOptions::default()
-            }),
-            disk: None,
-            ..CacheOptions::default()
-        };
-        let cache = Cache::new(&options).unwrap();
-        let small = Entry::new(SOURCE, "nupkg_small.1.0.0", "u");
-        let big = Entry::new(SOURCE, "nupkg_big.1.0.0", "u");
-        cache.remember_package(small, &Arc::new(vec![0; 100]));
-        cache.remember_package(big, &Arc::new(vec![0; 101]));
-        let context = SourceCacheContext::new();
-        let memory = cache.memory().unwrap();
-        assert!(memory.get::<Vec<u8>>(SOURCE, small.key, &context).is_some());
-        assert!(memory.get::<Vec<u8>>(SOURCE, big.key, &context).is_none());
-    }
-
-    #[test]
     fn refresh_memory_cache_goes_to_disk() {
         let (_dir, cache) = cache("refresh");
         let entry = Entry::new(SOURCE, "k", "u");
@@ -713,49 +549,5 @@ mod tests {
             *cache.get(&refresh, entry, || panic!(), decode).unwrap(),
             "{b}"
         );
-    }
-
-    #[test]
-    fn packages_are_validated_before_they_are_stored_and_served() {
-        let (_dir, cache) = cache("package");
-        let entry = Entry::new(SOURCE, "nupkg_a.1.0.0", "u");
-        let context = SourceCacheContext::new();
-        let validate = |path: &Path| match fs::read(path) {
-            Ok(bytes) if bytes.starts_with(b"PK") => Ok(()),
-            _ => Err(Error::new(ErrorKind::InvalidPackage, "not a zip")),
-        };
-        let mut torn = |w: &mut dyn std::io::Write| -> Result<u64> {
-            w.write_all(b"P")?;
-            Ok(1)
-        };
-        let err = cache
-            .package(&context, entry, &mut torn, &validate)
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidPackage);
-        let path = cache.disk().unwrap().path(SOURCE, entry.key);
-        assert!(!path.exists());
-
-        let mut whole = |w: &mut dyn std::io::Write| -> Result<u64> {
-            w.write_all(b"PK..")?;
-            Ok(4)
-        };
-        let stored = cache
-            .package(&context, entry, &mut whole, &validate)
-            .unwrap();
-        assert!(matches!(stored, CachedPackage::File(ref p) if *p == path));
-        let mut never = |_: &mut dyn std::io::Write| -> Result<u64> { panic!("cached") };
-        let hit = cache
-            .package(&context, entry, &mut never, &validate)
-            .unwrap();
-        assert!(matches!(hit, CachedPackage::File(_)));
-
-        // A file that stopped validating is removed; a direct download is not stored.
-        fs::write(&path, b"torn").unwrap();
-        let direct = entry.without_store();
-        let found = cache
-            .package(&context, direct, &mut never, &validate)
-            .unwrap();
-        assert!(matches!(found, CachedPackage::Network));
-        assert!(!path.exists());
     }
 }

@@ -43,7 +43,7 @@ use first_found::{Seek, first_found};
 
 use crate::cache::{Cache, CacheStats, SourceCacheContext};
 use crate::http::HttpClient;
-use crate::observability::trace::Timer;
+use crate::observability::Timer;
 use crate::observability::{
     HealthChecker, HealthOptions, HealthReport, Observability, SourceProbe,
 };
@@ -357,7 +357,7 @@ impl Client {
                 Err(err) if err.is_not_found() => {}
                 Err(err) => {
                     if self.ignore_failed_sources {
-                        log::warn!(target: "rnuget::client", "versions of {id}: ignoring failed source '{}': {err}", answer.source);
+                        log::warn!(target: "rnuget::client", "versions of {id}: ignoring failed source '{}': {err}", crate::observability::printable::printable(&answer.source));
                     }
                     failures.push(err);
                 }

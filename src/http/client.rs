@@ -21,8 +21,8 @@ use super::guard::{Guards, RunMode};
 use super::options::{HttpOptions, new_session_id};
 use super::url::{self, Credentials, Origin};
 use crate::observability::Observability;
+use crate::observability::TraceContext;
 use crate::observability::metrics::RequestRecord;
-use crate::observability::trace::TraceContext;
 use crate::resilience::{
     BreakerStats, HostBreakers, LONGEST_WAIT, LimiterStats, SourceLimiter, deadline_after, host_key,
 };

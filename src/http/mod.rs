@@ -36,7 +36,7 @@ pub use url::{
     Credentials, Origin, check_user_info, is_http_url, origin, resolve, split_credentials,
     with_credentials_of,
 };
-pub(crate) use url::{loggable, loggable_cow};
+pub(crate) use url::{escape_unprintable, loggable, loggable_cow};
 
 #[cfg(test)]
 mod tests;

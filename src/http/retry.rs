@@ -149,7 +149,7 @@ fn exhausted(err: Error, attempts: u32, elapsed: Duration) -> Error {
 }
 
 /// A `Retry-After` value as a wait from `now`: whole seconds, or an HTTP date in any of the
-/// forms [`super::date`] reads (a date in the past is no wait). `None` when it is neither.
+/// three forms of RFC 9110 (a date in the past is no wait). `None` when it is neither.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {

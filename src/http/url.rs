@@ -7,6 +7,8 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::observability::printable::is_unprintable;
+
 /// A user name and password taken from a URL's `user:password@`; never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -159,10 +161,11 @@ const SECRET_PARAMETERS: &[&str] = &[
     "x-amz-security-token",
 ];
 
-/// A URL fit for logs and messages: no `user:password@`, and the values of query parameters
-/// that carry secrets (`sig=`, `token=`, ...) replaced by `***`.
+/// A URL fit for logs and messages: no `user:password@`, the values of query parameters that
+/// carry secrets (`sig=`, `token=`, ...) replaced by `***`, and no character that could forge a
+/// log line (a feed's URL with a line break or a terminal escape): those are percent-encoded.
 pub fn loggable(url: &str) -> String {
-    let stripped = crate::error::strip_credentials(url);
+    let stripped = crate::error::strip_credentials(&escape_unprintable(url));
     let Some((head, query)) = stripped.split_once('?') else {
         return stripped;
     };
@@ -187,14 +190,34 @@ pub fn loggable(url: &str) -> String {
     out
 }
 
-/// [`loggable`] without allocating when there is nothing to hide (no `@`, no query): for the
-/// span attributes of every cached call.
+/// [`loggable`] without allocating when there is nothing to hide (no `@`, no query, nothing
+/// unprintable): for the span attributes of every cached call.
 pub fn loggable_cow(url: &str) -> Cow<'_, str> {
-    if url.contains(['@', '?']) {
+    if url.contains(['@', '?']) || url.chars().any(is_unprintable) {
         Cow::Owned(loggable(url))
     } else {
         Cow::Borrowed(url)
     }
+}
+
+/// `url` with every character that must not reach a log line raw (see
+/// [`is_unprintable`]) percent-encoded, byte by byte of its UTF-8 form.
+pub fn escape_unprintable(url: &str) -> Cow<'_, str> {
+    if !url.chars().any(is_unprintable) {
+        return Cow::Borrowed(url);
+    }
+    let mut out = String::with_capacity(url.len() + 8);
+    for c in url.chars() {
+        if is_unprintable(c) {
+            let mut bytes = [0; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Whether a URL is `http://` or `https://` (any case): the only schemes rnuget fetches.

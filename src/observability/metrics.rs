@@ -234,33 +234,56 @@ impl Metrics {
             families: Arc::new([]),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
-            Box::new(metrics.http_requests.clone()),
-            Box::new(metrics.http_duration.clone()),
-            Box::new(metrics.cache_hits.clone()),
-            Box::new(metrics.cache_misses.clone()),
-            Box::new(metrics.cache_bytes.clone()),
-            Box::new(metrics.downloads.clone()),
-            Box::new(metrics.download_bytes.clone()),
-            Box::new(metrics.download_duration.clone()),
-            Box::new(metrics.retries.clone()),
-            Box::new(metrics.breaker_state.clone()),
-            Box::new(metrics.breaker_failures.clone()),
-            Box::new(metrics.limit_wait.clone()),
-            Box::new(metrics.limit_tokens.clone()),
-        ];
-        let mut families = Vec::with_capacity(collectors.len());
-        for collector in collectors {
-            families.extend(collector.desc().iter().map(|d| d.fq_name.clone()));
-            metrics
-                .registry
-                .register(collector)
-                .map_err(prometheus_error)?;
-        }
+        let families: Vec<String> = metrics
+            .collectors()
+            .iter()
+            .flat_map(|c| c.desc().into_iter().map(|d| d.fq_name.clone()))
+            .collect();
+        metrics.register_all()?;
         Ok(Metrics {
             families: families.into(),
             ..metrics
         })
+    }
+
+    /// Every metric family, as collectors to register (or unregister: a registry tells them by
+    /// their descriptions, so a clone stands for the one registered).
+    fn collectors(&self) -> [Box<dyn prometheus::core::Collector>; 13] {
+        [
+            Box::new(self.http_requests.clone()),
+            Box::new(self.http_duration.clone()),
+            Box::new(self.cache_hits.clone()),
+            Box::new(self.cache_misses.clone()),
+            Box::new(self.cache_bytes.clone()),
+            Box::new(self.downloads.clone()),
+            Box::new(self.download_bytes.clone()),
+            Box::new(self.download_duration.clone()),
+            Box::new(self.retries.clone()),
+            Box::new(self.breaker_state.clone()),
+            Box::new(self.breaker_failures.clone()),
+            Box::new(self.limit_wait.clone()),
+            Box::new(self.limit_tokens.clone()),
+        ]
+    }
+
+    /// Registers every family, or none: on a clash (a caller's registry holding a metric of
+    /// one of these names) those already registered are taken out again, so that the registry
+    /// is left as it was, and the error names the family that clashed.
+    fn register_all(&self) -> Result<()> {
+        for (index, collector) in self.collectors().into_iter().enumerate() {
+            let name = collector
+                .desc()
+                .first()
+                .map(|d| d.fq_name.clone())
+                .unwrap_or_default();
+            if let Err(err) = self.registry.register(collector) {
+                for done in self.collectors().into_iter().take(index) {
+                    let _ = self.registry.unregister(done);
+                }
+                return Err(prometheus_error(err).context(format!("registering {name}")));
+            }
+        }
+        Ok(())
     }
 
     /// The name of every metric family rnuget defines, in the order registered. A family
@@ -497,6 +520,37 @@ mod tests {
             names.contains(&"rnuget_cache_hits_total".to_string()),
             "{names:?}"
         );
+    }
+
+    /// A registry holding a metric of one of rnuget's names refuses rnuget's, naming it, and
+    /// is left as it was: none of the families registered before the clash stays behind, so
+    /// that once the clash is gone the same registry takes them all. (Prometheus pins a name to
+    /// the labels and help it was first registered with, so the caller's metric here has
+    /// rnuget's.)
+    #[test]
+    fn a_clash_is_an_error_that_leaves_the_registry_as_it_was() {
+        let registry = Registry::new();
+        let help = "Bytes held by a cache tier (disk: counted when it has a byte cap).";
+        let own = IntGaugeVec::new(Opts::new("rnuget_cache_bytes", help), &["tier"]).unwrap();
+        own.with_label_values(&["1"]).set(7);
+        registry.register(Box::new(own.clone())).unwrap();
+        let Err(err) = Metrics::register(registry.clone()) else {
+            panic!("a registry holding rnuget_cache_bytes took rnuget's metrics");
+        };
+        assert!(err.message().contains("rnuget_cache_bytes"), "{err}");
+        let names: Vec<String> = registry
+            .gather()
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
+        assert_eq!(names, ["rnuget_cache_bytes"]);
+        let families = registry.gather();
+        assert_eq!(families[0].get_metric()[0].get_gauge().get_value(), 7.0);
+
+        registry.unregister(Box::new(own)).unwrap();
+        let metrics = Metrics::register(registry.clone()).expect("no clash left");
+        metrics.cache_hit(Tier::Memory);
+        assert!(metrics.text().unwrap().contains("rnuget_cache_hits_total"));
     }
 
     #[test]

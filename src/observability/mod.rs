@@ -5,7 +5,10 @@
 //! logging.rs  a fern setup helper (level, format, stderr or a file) and the log targets
 //! metrics.rs  Metrics: the Prometheus registry rnuget updates, text exposition
 //! health.rs   HealthChecker: sources, cache, overall status, JSON report
-//! trace.rs    TraceContext (traceparent, tracestate), Span and the SpanHook they go to
+//! printable.rs outside text (feed data, URLs, source names) escaped for log lines and errors
+//! trace.rs    TraceContext: the caller's traceparent and tracestate
+//! span_id.rs  SpanId: fresh span ids
+//! span.rs     Span, the SpanHook spans go to, and the Timer that times them
 //! otel.rs     OpenTelemetryHook: spans to an OpenTelemetry tracer (cargo feature `opentelemetry`)
 //! ```
 //!
@@ -17,6 +20,9 @@ pub mod logging;
 pub mod metrics;
 #[cfg(feature = "opentelemetry")]
 pub mod otel;
+pub mod printable;
+pub mod span;
+pub mod span_id;
 pub mod trace;
 
 use std::fmt;
@@ -29,7 +35,9 @@ pub use health::{
 pub use metrics::Metrics;
 #[cfg(feature = "opentelemetry")]
 pub use otel::OpenTelemetryHook;
-pub use trace::{Outcome, Span, SpanHook, SpanId, SpanRecord, TraceContext};
+pub use span::{Outcome, Span, SpanHook, SpanRecord, Timer};
+pub use span_id::{SpanId, new_span_id};
+pub use trace::TraceContext;
 
 /// What a client reports to: its metrics and its span hook, both optional.
 #[derive(Clone, Default)]
@@ -72,7 +80,7 @@ impl Observability {
     /// Sets [`Observability::spans`].
     pub fn spans(mut self, hook: Arc<dyn SpanHook>) -> Self {
         // Calibrating the span clock takes a millisecond or so: here, not in the first call.
-        trace::span_clock();
+        span::span_clock();
         self.spans = Some(hook);
         self
     }

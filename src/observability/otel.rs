@@ -29,7 +29,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 
-use super::trace::{Outcome, Span, SpanHook, TraceContext};
+use super::{Outcome, Span, SpanHook, TraceContext};
 
 /// A [`SpanHook`] that hands every span to an OpenTelemetry [`Tracer`]; set it with
 /// [`super::Observability::spans`].

@@ -5,7 +5,7 @@
 //! intact. Nothing is handed out before all of that holds. An archive that names an entry more
 //! than once is read record by record instead (`duplicate_entries.rs`).
 
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use zip::ZipArchive;
 
@@ -36,10 +36,13 @@ pub(super) fn invalid(label: &str, why: impl std::fmt::Display) -> Error {
 
 /// Reads and validates the whole archive.
 pub(super) fn read<R: Read + Seek>(
-    reader: R,
+    mut reader: R,
     label: &str,
     limits: &PackageLimits,
 ) -> Result<Archive> {
+    let file_len = reader
+        .seek(SeekFrom::End(0))
+        .map_err(|err| invalid(label, format!("cannot read the package ({err})")))?;
     let mut zip = ZipArchive::new(reader).map_err(|err| {
         invalid(
             label,
@@ -47,7 +50,7 @@ pub(super) fn read<R: Read + Seek>(
         )
     })?;
     if zip.has_duplicate_names() {
-        return duplicate_entries::read(zip, label, limits);
+        return duplicate_entries::read(zip, label, file_len, limits);
     }
     let raw_names: Vec<Vec<u8>> = zip.file_names_raw().map(<[u8]>::to_vec).collect();
     let files = listed_names(&raw_names, label)?;
@@ -70,7 +73,7 @@ pub(super) fn read<R: Read + Seek>(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    check_layout(&layouts, &files, limits, label)?;
+    check_layout(&layouts, &files, file_len, limits, label)?;
     check_nuspec_size(&layouts[nuspec_index], &files[nuspec_index], label)?;
     let mut nuspec = Vec::new();
     for (index, name) in files.iter().enumerate() {
@@ -151,12 +154,14 @@ pub(super) struct Layout {
     pub data_start: u64,
 }
 
-/// Checks what the central directory declares: no two entries may share bytes (a bomb points
-/// hundreds of entries at one deflated stream), and the declared sizes and compression ratios
-/// must stay within `limits`.
+/// Checks what the central directory declares: every entry's data must end inside the file
+/// (`file_len` bytes: a compressed size claimed past the end would make any ratio look
+/// harmless), no two entries may share bytes (a bomb points hundreds of entries at one deflated
+/// stream), and the declared sizes and compression ratios must stay within `limits`.
 pub(super) fn check_layout(
     layouts: &[Layout],
     files: &[String],
+    file_len: u64,
     limits: &PackageLimits,
     label: &str,
 ) -> Result<()> {
@@ -164,6 +169,14 @@ pub(super) fn check_layout(
     for (layout, name) in layouts.iter().zip(files) {
         let entry_error = |why: String| invalid(label, format!("entry {name:?}: {why}"));
         let (size, compressed) = (layout.size, layout.compressed);
+        let end = layout.data_start.checked_add(compressed);
+        if end.is_none_or(|end| end > file_len) {
+            return Err(entry_error(format!(
+                "declares {compressed} compressed bytes from offset {}, past the end of the \
+                 file ({file_len} bytes)",
+                layout.data_start
+            )));
+        }
         if size > limits.max_entry_size {
             return Err(entry_error(format!(
                 "declares {size} bytes uncompressed, over the limit of {} per entry",

@@ -26,10 +26,12 @@ use super::central_directory::{self, Record};
 use super::limits::PackageLimits;
 use crate::Result;
 
-/// Reads and validates an archive the zip crate found duplicate names in.
+/// Reads and validates an archive the zip crate found duplicate names in; the file is
+/// `file_len` bytes long.
 pub(super) fn read<R: Read + Seek>(
     mut zip: ZipArchive<R>,
     label: &str,
+    file_len: u64,
     limits: &PackageLimits,
 ) -> Result<Archive> {
     // Where the zip crate found its (one per name) entries, to check the records below against.
@@ -62,7 +64,7 @@ pub(super) fn read<R: Read + Seek>(
         .zip(&files)
         .map(|(record, name)| layout(&mut reader, record, name, label))
         .collect::<Result<Vec<_>>>()?;
-    archive::check_layout(&layouts, &files, limits, label)?;
+    archive::check_layout(&layouts, &files, file_len, limits, label)?;
     archive::check_nuspec_size(&layouts[nuspec_index], &files[nuspec_index], label)?;
     let mut nuspec = Vec::new();
     for (index, (record, layout)) in records.iter().zip(&layouts).enumerate() {

@@ -125,7 +125,8 @@ impl PackageReader {
         } else {
             sha512.clone()
         };
-        log::debug!(target: "rnuget::package", "{label}: {} {} ({} entries)", nuspec.id, nuspec.version, archive.files.len());
+        let id = crate::observability::printable::printable(&nuspec.id);
+        log::debug!(target: "rnuget::package", "{label}: {id} {} ({} entries)", nuspec.version, archive.files.len());
         Ok(PackageReader {
             files: archive.files,
             signed: archive.signed,

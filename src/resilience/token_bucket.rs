@@ -24,8 +24,8 @@ pub struct RateLimit {
     pub capacity: u32,
     /// Tokens added every `refill_interval` (0: never refilled).
     pub refill_tokens: u32,
-    /// How often tokens are added (zero: never refilled). Below [`MIN_REFILL_INTERVAL`] the
-    /// refill thread still wakes only that often, adding as many tokens as the intervals that
+    /// How often tokens are added (zero: never refilled). Below one millisecond the refill
+    /// thread still wakes only once a millisecond, adding as many tokens as the intervals that
     /// passed would have (the rate holds).
     pub refill_interval: Duration,
     /// Tokens at the start (at most `capacity`).
@@ -35,7 +35,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// How the refill thread serves this limit: how long it sleeps between refills and how
     /// many tokens each adds. The interval as set, unless it is below
-    /// [`MIN_REFILL_INTERVAL`]: then the smallest whole multiple of it that reaches the
+    /// one millisecond: then the smallest whole multiple of it that reaches the
     /// minimum, with as many times the tokens (saturating; a bucket holds at most `u32::MAX`).
     pub fn refill_tick(&self) -> (Duration, u32) {
         let interval = self.refill_interval;

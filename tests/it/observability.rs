@@ -7,6 +7,7 @@ mod cache_hits;
 mod fern_setup;
 mod full_run;
 mod health;
+mod log_injection;
 mod log_lines;
 #[cfg(feature = "opentelemetry")]
 mod otel;

@@ -325,6 +325,11 @@ impl Directory {
         record[24..28].copy_from_slice(&size.to_le_bytes());
     }
 
+    /// Sets the compressed size a record declares.
+    fn set_compressed(record: &mut [u8], size: u32) {
+        record[20..24].copy_from_slice(&size.to_le_bytes());
+    }
+
     /// The zip again, with a fresh end-of-central-directory record.
     fn join(&self) -> Vec<u8> {
         let mut bytes = self.body.clone();
@@ -390,6 +395,27 @@ fn an_entry_deflated_beyond_the_ratio_limit_is_rejected() {
     };
     open_with_limits(bytes, "ratio.nupkg", &limits)
         .expect("the package opens under a higher ratio limit");
+}
+
+/// A bomb whose directory record claims more compressed bytes than the file holds, so that its
+/// ratio looks harmless: the data of an entry must end inside the file (as .NET's reader
+/// requires before it opens one), or the ratio limit means nothing.
+#[test]
+fn an_entry_claiming_compressed_bytes_past_the_end_of_the_file_is_rejected() {
+    let zeros = vec![0u8; 8 << 20];
+    let bytes = build_binary_zip(&[
+        ("Test.Package.nuspec", NUSPEC.as_bytes()),
+        ("lib/zeros.bin", &zeros),
+    ]);
+    let mut directory = Directory::split(&bytes);
+    let index = directory.records.len() - 1;
+    Directory::set_compressed(&mut directory.records[index], u32::MAX - 1);
+    let result = open(directory.join(), "lying.nupkg");
+    assert_invalid_because(
+        result,
+        "lying.nupkg",
+        &["\"lib/zeros.bin\"", "past the end of the file"],
+    );
 }
 
 #[test]

@@ -20,8 +20,10 @@ use crate::temp_file::{self, TempFile};
 use crate::version::NuGetVersion;
 use crate::{Error, ErrorKind, Result};
 
-/// The suffix of the temporary file a download streams into.
-const PART_SUFFIX: &str = ".part";
+/// The suffix of the temporary file a download streams into. It names rnuget: the folder is the
+/// caller's, and clean-up ([`temp_file::remove_stale`]) must never take a file of theirs (or
+/// of another program) for one of these.
+const PART_SUFFIX: &str = ".rnuget-part";
 
 /// Streams a body into a writer (the provider's authorised GET of the package URL).
 pub type Stream<'a> = dyn Fn(&mut dyn Write) -> Result<u64> + 'a;
@@ -83,7 +85,8 @@ pub fn to_file(
     refuse_special_target(path).map_err(fail)?;
     // Part files left in this folder by killed downloads would otherwise stay forever.
     for stale in temp_file::remove_stale(path, PART_SUFFIX) {
-        log::warn!(target: "rnuget::protocol", "removed {}, left by a download whose process no longer runs", stale.display());
+        let shown = crate::observability::printable::printable_owned(stale.display().to_string());
+        log::warn!(target: "rnuget::protocol", "removed {shown}, left by a download whose process no longer runs");
     }
     let mut temp = TempFile::beside(path, PART_SUFFIX).map_err(|e| fail(io_error(e, path)))?;
     let mut writer = HashingWriter::new(BufWriter::new(temp.take_file()?));

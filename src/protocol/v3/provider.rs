@@ -18,7 +18,7 @@ use super::{autocomplete, flat_container, search};
 use crate::cache::{Cache, CachedPackage, Entry, SourceCacheContext, naming};
 use crate::error::strip_credentials;
 use crate::http::{HttpClient, RequestScope, with_credentials_of};
-use crate::observability::trace::Timer;
+use crate::observability::Timer;
 use crate::protocol::{
     DownloadInfo, MetadataOptions, PackageMetadata, ProtocolVersion, Provider, SearchQuery,
     SearchResults,

@@ -160,7 +160,7 @@ impl ResultDoc {
             _ => {
                 let (shown, version) = (loggable(url), &self.version);
                 warn!(target: "rnuget::protocol",
-                    "{shown}: skipping {id}: version {version:?} is not a version");
+                    "{shown}: skipping {id:?}: version {version:?} is not a version");
                 return None;
             }
         };

@@ -181,3 +181,25 @@ fn a_directory_holding_more_records_than_it_declares_is_refused() {
     let because = ["central directory holds more records than the 4 it declares"];
     assert_invalid_because(result, "extra-record.nupkg", &because);
 }
+
+/// The record-by-record reader holds an entry's data to the file too: a copy of a name whose
+/// record claims compressed bytes past the end would pass the ratio limit with any content.
+#[test]
+fn a_copy_claiming_compressed_bytes_past_the_end_of_the_file_is_refused() {
+    let zeros = vec![0u8; 8 << 20];
+    let entries: [(&str, &[u8]); 3] = [
+        ("Test.Package.nuspec", NUSPEC.as_bytes()),
+        ("lib/zeros.bin", b"small"),
+        ("lib/zeros.bim", &zeros),
+    ];
+    let mut directory = Directory::split(&build_binary_zip(&entries));
+    let last = directory.records.len() - 1;
+    directory.records[last] = Directory::renamed(&directory.records[last], "lib/zeros.bin");
+    Directory::set_compressed(&mut directory.records[last], u32::MAX - 1);
+    let result = open(directory.join(), "lying-twice.nupkg");
+    assert_invalid_because(
+        result,
+        "lying-twice.nupkg",
+        &["\"lib/zeros.bin\"", "past the end of the file"],
+    );
+}

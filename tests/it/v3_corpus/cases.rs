@@ -612,9 +612,10 @@ fn a_resource_listed_only_at_a_url_that_is_not_http_is_named_as_such() {
 }
 
 /// A download killed mid-way leaves its part file. The next download into the same folder
-/// removes those of its own target whose process is gone, and those of other targets whose
-/// process is gone and which nothing wrote for an hour; a running process's stay, and so does
-/// a recent one of another target (its writer may run in a pid namespace this one cannot see).
+/// removes those, of any target, whose process is gone and which nothing wrote for an hour; a
+/// running process's stay, and so does a recent one (its writer may run in a pid namespace
+/// this one cannot see, or be hidden by `/proc`'s `hidepid`), even of the same target. The
+/// caller's own files stay whatever their name: a download's part files carry rnuget's name.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_download_removes_part_files_left_in_its_folder_by_dead_processes() {
@@ -633,26 +634,45 @@ fn a_download_removes_part_files_left_in_its_folder_by_dead_processes() {
         .parse()
         .unwrap();
     let dead = pid_max + 1;
-    let own_dead = format!(".Left.Over.1.0.0.nupkg.{dead}-4.part");
-    let live = ".Left.Over.1.0.0.nupkg.1-0.part";
-    let other_recent = format!(".Other.2.0.0.nupkg.{dead}-0.part");
-    let other_old = format!(".Other.1.0.0.nupkg.{dead}-0.part");
-    for name in [own_dead.as_str(), live, &other_recent, &other_old] {
+    let own_old = format!(".Left.Over.1.0.0.nupkg.{dead}-4.rnuget-part");
+    let own_recent = format!(".Left.Over.1.0.0.nupkg.{dead}-5.rnuget-part");
+    let live = ".Left.Over.1.0.0.nupkg.1-0.rnuget-part";
+    let other_recent = format!(".Other.2.0.0.nupkg.{dead}-0.rnuget-part");
+    let other_old = format!(".Other.1.0.0.nupkg.{dead}-0.rnuget-part");
+    // The caller's own file, of the shape of a part file but not rnuget's name.
+    let users = format!(".notes.{dead}-1.part");
+    let all = [
+        own_old.as_str(),
+        &own_recent,
+        live,
+        &other_recent,
+        &other_old,
+        &users,
+    ];
+    for name in all {
         std::fs::write(dir.join(name), b"partial").unwrap();
     }
     let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 3600);
-    std::fs::File::options()
-        .write(true)
-        .open(dir.join(&other_old))
-        .unwrap()
-        .set_modified(two_hours_ago)
-        .unwrap();
+    for name in [&own_old, live, &other_old, &users] {
+        std::fs::File::options()
+            .write(true)
+            .open(dir.join(name))
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
     provider
         .download_to_file("Left.Over", &v("1.0.0"), &path)
         .unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), package);
     assert_eq!(
         leftovers(&dir),
-        [live, other_recent.as_str(), "Left.Over.1.0.0.nupkg"]
+        [
+            live,
+            own_recent.as_str(),
+            &other_recent,
+            &users,
+            "Left.Over.1.0.0.nupkg",
+        ]
     );
 }

@@ -790,8 +790,10 @@ enum rnuget_status rnuget_client_options_set_connect_timeout_ms(struct rnuget_cl
 enum rnuget_status rnuget_client_options_set_user_agent(struct rnuget_client_options *options,
                                                         const char *user_agent);
 
-// Sets whether a source that fails is left out of version lists (with a warning) instead of
-// failing the call, as NuGet's `--ignore-failed-sources`: `ignore` non-zero for yes. Default no.
+// Sets whether a source that fails is skipped with a warning (version lists leave it out,
+// metadata and downloads ask the next source) instead of failing the call, as NuGet's
+// `--ignore-failed-sources`: `ignore` non-zero for yes. A call whose every source failed
+// still fails. Default no.
 //
 // Ownership: nothing is allocated.
 // NULL: `options` NULL gives `RNUGET_ERR_NULL_ARGUMENT`.

@@ -11,7 +11,7 @@ use rnuget::client::ClientOptions;
 
 use crate::args;
 use crate::boundary::{guard, guard_value};
-use crate::client::{check_flags, rnuget_client};
+use crate::client::{check_bits, check_flags, rnuget_client};
 use crate::error::FfiError;
 use crate::handle;
 use crate::json::to_owned_json;
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn rnuget_client_options_set_cache(
     // SAFETY: the pointers are as this function's contract requires.
     unsafe {
         update("rnuget_client_options_set_cache", options, |o| {
-            check_flags(tiers, RNUGET_CACHE_MEMORY | RNUGET_CACHE_DISK)?;
+            check_bits("tiers", tiers, RNUGET_CACHE_MEMORY | RNUGET_CACHE_DISK)?;
             let root = directory_arg(directory)?;
             let cache = cache_of(o);
             cache.memory = (tiers & RNUGET_CACHE_MEMORY != 0).then(MemoryOptions::default);

@@ -44,10 +44,16 @@ pub const RNUGET_SEARCH_SEMVER2: u32 = 2;
 
 /// Checks that `flags` holds only bits from `known`.
 pub(crate) fn check_flags(flags: u32, known: u32) -> Result<(), FfiError> {
-    match flags & !known {
+    check_bits("flags", flags, known)
+}
+
+/// Checks that the bit set argument `name` holds only bits from `known`; the message names
+/// the argument as the header does (`flags`, `tiers`).
+pub(crate) fn check_bits(name: &str, bits: u32, known: u32) -> Result<(), FfiError> {
+    match bits & !known {
         0 => Ok(()),
         unknown => Err(FfiError::invalid(
-            "flags",
+            name,
             format!("has unknown bits {unknown:#x}"),
         )),
     }
@@ -349,5 +355,11 @@ mod tests {
         let err = check_flags(4, 3).unwrap_err();
         assert_eq!(err.status, rnuget_status::RNUGET_ERR_INVALID_ARGUMENT);
         assert!(err.message.contains("0x4"), "{}", err.message);
+        let err = check_bits("tiers", 7, 3).unwrap_err();
+        assert!(
+            err.message.contains("`tiers` has unknown bits 0x4"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -21,6 +21,11 @@
  *                                                             rnuget_<type>_free
  *   A function returning `const char *` directly returns a string owned by the library: never
  *   free it. Out-parameters are reset (NULL, 0, false) first, so they hold nothing on failure.
+ * Dead and foreign pointers. rnuget records every object it hands out until it is freed. A
+ *   _free of a pointer that is not live (freed already, a handle of another type through a
+ *   cast, a library-owned string) does nothing; a handle argument that is not a live object of
+ *   its type gives RNUGET_ERR_INVALID_ARGUMENT before it is read. (Once rnuget has handed out
+ *   a new object at a freed one's address, the old pointer means the new object.)
  * Strings in. NUL-terminated UTF-8, read during the call only; NULL is refused unless a function
  *   says it is optional.
  * Threads. Handles are thread-safe: one handle may be used from many threads at once. Only its
@@ -279,15 +284,15 @@ enum rnuget_status rnuget_client_autocomplete_versions(const struct rnuget_clien
 // Returns a pointer to the first byte of `buffer`.
 //
 // Ownership: the bytes belong to the buffer; do not free the pointer.
-// NULL: returns NULL when `buffer` is NULL (and may return a non-NULL dangling pointer for an
-// empty buffer, which must not be read).
+// NULL: returns NULL when `buffer` is NULL or not a live buffer (freed already, say), and may
+// return a non-NULL dangling pointer for an empty buffer, which must not be read.
 // Lifetime: valid until `rnuget_buffer_free(buffer)`.
 // Threads: the buffer is immutable; any thread may read it at once.
 const uint8_t *rnuget_buffer_data(const struct rnuget_buffer *buffer);
 
 // Returns the number of bytes in `buffer`.
 //
-// Ownership: a plain value. NULL: returns 0 when `buffer` is NULL.
+// Ownership: a plain value. NULL: returns 0 when `buffer` is NULL or not a live buffer.
 // Lifetime: `buffer` must be live for the call.
 // Threads: the buffer is immutable; any thread may read it at once.
 size_t rnuget_buffer_len(const struct rnuget_buffer *buffer);
@@ -295,8 +300,9 @@ size_t rnuget_buffer_len(const struct rnuget_buffer *buffer);
 // Frees a buffer returned by rnuget.
 //
 // Ownership: takes back ownership; neither `buffer` nor its data pointer may be used afterwards.
-// NULL: `buffer` may be NULL; nothing happens.
-// Lifetime: `buffer` must come from rnuget and must not have been freed before.
+// NULL: `buffer` may be NULL; nothing happens. So does a pointer that is not a live buffer from
+// rnuget: one freed already (unless rnuget has since handed out another buffer at the same
+// address), or a handle of another type.
 // Threads: must not race with another use of the same buffer; it does not touch the last error.
 void rnuget_buffer_free(struct rnuget_buffer *buffer);
 
@@ -373,7 +379,7 @@ enum rnuget_status rnuget_client_with_context(const struct rnuget_client *client
 // client made by `rnuget_client_with_context`.
 //
 // Ownership: the string belongs to the client; never free it.
-// NULL: `client` NULL returns NULL.
+// NULL: `client` NULL, or not a live client (freed already, say), returns NULL.
 // Lifetime: valid until `client` is freed.
 // Threads: callable from any thread; it does not touch the last error.
 const char *rnuget_client_session_id(const struct rnuget_client *client);
@@ -417,7 +423,8 @@ enum rnuget_status rnuget_client_cache_clear(const struct rnuget_client *client,
 // the options are copied: free the options whenever you like.
 // NULL: `out` NULL, or `sources` NULL with `count` > 0, or a NULL element gives
 // `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
-// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name, or
+// when `options` is not live options (freed already, say).
 // Lifetime: `sources`, its strings and `options` are read during the call only.
 // Threads: callable from any thread.
 enum rnuget_status rnuget_client_new(const char *const *sources,
@@ -428,8 +435,9 @@ enum rnuget_status rnuget_client_new(const char *const *sources,
 // Frees a client, closing its connections.
 //
 // Ownership: takes back ownership; `client` must not be used afterwards.
-// NULL: `client` may be NULL; nothing happens.
-// Lifetime: `client` must come from `rnuget_client_new` and not have been freed before.
+// NULL: `client` may be NULL; nothing happens. So does a pointer that is not a live client
+// (one freed already, unless rnuget has since made another at the same address, or a
+// handle of another type).
 // Threads: must not race with another call on the same client (wait for every thread using
 // it first); it does not touch the last error.
 void rnuget_client_free(struct rnuget_client *client);
@@ -742,8 +750,9 @@ enum rnuget_status rnuget_client_options_new(struct rnuget_client_options **out)
 // Frees client options.
 //
 // Ownership: takes back ownership; `options` must not be used afterwards.
-// NULL: `options` may be NULL; nothing happens.
-// Lifetime: `options` must come from `rnuget_client_options_new` and not have been freed.
+// NULL: `options` may be NULL; nothing happens. So does a pointer that is not a live client options object
+// (one freed already, unless rnuget has since made another at the same address, or a
+// handle of another type).
 // Threads: must not race with another use of the same object; it does not touch the last error.
 void rnuget_client_options_free(struct rnuget_client_options *options);
 
@@ -815,8 +824,9 @@ enum rnuget_status rnuget_range_parse(const char *input, struct rnuget_range **o
 // Frees a range handle.
 //
 // Ownership: takes back ownership; `range` must not be used afterwards.
-// NULL: `range` may be NULL; nothing happens.
-// Lifetime: `range` must come from `rnuget_range_parse` and not have been freed before.
+// NULL: `range` may be NULL; nothing happens. So does a pointer that is not a live range
+// (one freed already, unless rnuget has since made another at the same address, or a
+// handle of another type).
 // Threads: must not race with another use of the same handle; it does not touch the last error.
 void rnuget_range_free(struct rnuget_range *range);
 
@@ -988,8 +998,10 @@ const char *rnuget_status_name(int status);
 // `rnuget_library_version` belong to the library and must not be passed here.
 //
 // Ownership: takes back ownership of `text`; it must not be used afterwards.
-// NULL: `text` may be NULL; nothing happens.
-// Lifetime: `text` must come from rnuget and must not have been freed before.
+// NULL: `text` may be NULL; nothing happens. So does a pointer that is not a live string
+// from rnuget: one freed already (unless rnuget has since handed out another string at the
+// same address), or one of the library's own strings.
+// Lifetime: `text` must not be in use by another thread.
 // Threads: callable from any thread; it does not touch the last error.
 void rnuget_string_free(char *text);
 
@@ -1006,8 +1018,9 @@ enum rnuget_status rnuget_version_parse(const char *input, struct rnuget_version
 // Frees a version handle.
 //
 // Ownership: takes back ownership; `version` must not be used afterwards.
-// NULL: `version` may be NULL; nothing happens.
-// Lifetime: `version` must come from `rnuget_version_parse` and not have been freed before.
+// NULL: `version` may be NULL; nothing happens. So does a pointer that is not a live version
+// (one freed already, unless rnuget has since made another at the same address, or a
+// handle of another type).
 // Threads: must not race with another use of the same handle; it does not touch the last error.
 void rnuget_version_free(struct rnuget_version *version);
 

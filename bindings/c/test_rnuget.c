@@ -176,6 +176,57 @@ static void test_frees_accept_null_and_keep_the_last_error(void) {
   CHECK(rnuget_buffer_data(NULL) == NULL);
 }
 
+/* A pointer freed twice, a handle of one type passed as another through a cast, and a string
+ * the library owns passed to rnuget_string_free are caught: nothing is freed twice or read as
+ * what it is not (AddressSanitizer and Valgrind watch), and a call on such a handle is refused. */
+static void test_double_frees_and_wrong_handles_are_caught(void) {
+  rnuget_version *version = NULL;
+  rnuget_range *range = NULL;
+  CHECK_STATUS(rnuget_version_parse("1.0", &version), RNUGET_OK);
+  CHECK_STATUS(rnuget_range_parse("[1.0,2.0)", &range), RNUGET_OK);
+  bool inside = true;
+  CHECK_STATUS(rnuget_range_satisfies((const rnuget_range *)(const void *)version, version, &inside),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`range` is not a live rnuget_range");
+  CHECK(!inside);
+  char *text = NULL;
+  CHECK_STATUS(rnuget_version_to_normalized_string((const rnuget_version *)(const void *)range, &text),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK(text == NULL);
+  /* A free as the wrong type does nothing: both still work. */
+  rnuget_range_free((rnuget_range *)(void *)version);
+  rnuget_version_free((rnuget_version *)(void *)range);
+  CHECK_STATUS(rnuget_range_satisfies(range, version, &inside), RNUGET_OK);
+  CHECK(inside);
+  CHECK_STATUS(rnuget_version_to_normalized_string(version, &text), RNUGET_OK);
+  CHECK_STR(text, "1.0.0");
+  rnuget_string_free(text);
+  rnuget_string_free(text);
+  rnuget_string_free((char *)rnuget_library_version());
+  rnuget_string_free((char *)rnuget_status_name(RNUGET_OK));
+  rnuget_version_free(version);
+  rnuget_version_free(version);
+  rnuget_range_free(range);
+  rnuget_range_free(range);
+
+  rnuget_client_options *options = NULL;
+  CHECK_STATUS(rnuget_client_options_new(&options), RNUGET_OK);
+  rnuget_client_options_free(options);
+  rnuget_client_options_free(options);
+  const char *sources[] = {"http://127.0.0.1:9/index.json"};
+  rnuget_client *client = NULL;
+  CHECK_STATUS(rnuget_client_new(sources, 1, options, &client), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`options` is not a live rnuget_client_options");
+  CHECK(client == NULL);
+  CHECK_STATUS(rnuget_client_new(sources, 1, NULL, &client), RNUGET_OK);
+  CHECK(rnuget_client_session_id(client) != NULL);
+  rnuget_client_free(client);
+  rnuget_client_free(client);
+  CHECK(rnuget_client_session_id(client) == NULL);
+  CHECK(rnuget_buffer_len((const rnuget_buffer *)(const void *)sources) == 0);
+  CHECK(rnuget_buffer_data((const rnuget_buffer *)(const void *)sources) == NULL);
+}
+
 /* The last error of one thread is invisible to another. */
 static int fail_on_another_thread(void *arg) {
   (void)arg;
@@ -1478,6 +1529,7 @@ int main(int argc, char **argv) {
   test_null_arguments_are_refused();
   test_invalid_utf8_is_refused();
   test_frees_accept_null_and_keep_the_last_error();
+  test_double_frees_and_wrong_handles_are_caught();
   test_last_error_is_per_thread();
   test_version_strings();
   test_invalid_versions();

@@ -62,13 +62,38 @@ pub(crate) unsafe fn text_array<'a>(
         .collect()
 }
 
-/// Borrows a handle argument.
+/// Borrows a handle argument. A pointer that is not a live `T` from rnuget (one freed already,
+/// or a handle of another type passed through a cast) is refused before it is read.
 ///
 /// # Safety
-/// `ptr` is NULL or a live handle of type `T` from rnuget, not freed while `'a` lasts.
-pub(crate) unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, FfiError> {
-    // SAFETY: the caller promises a NULL or live, properly aligned handle.
-    unsafe { ptr.as_ref() }.ok_or_else(|| FfiError::null(name))
+/// `ptr` is NULL, or not live, or a live handle of type `T` not freed while `'a` lasts.
+pub(crate) unsafe fn handle<'a, T: 'static>(ptr: *const T, name: &str) -> Result<&'a T, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    if !crate::handle::is_live(ptr) {
+        let what = crate::handle::type_name::<T>();
+        let why = format!("is not a live {what}: freed already, or a handle of another type");
+        return Err(FfiError::invalid(name, why));
+    }
+    // SAFETY: not NULL, and live as a `T`: an unfreed, aligned Box<T> from rnuget, which the
+    // caller promises not to free while 'a lasts.
+    Ok(unsafe { &*ptr })
+}
+
+/// Like [`handle`], but NULL means "not given".
+///
+/// # Safety
+/// As for [`handle`].
+pub(crate) unsafe fn optional_handle<'a, T: 'static>(
+    ptr: *const T,
+    name: &str,
+) -> Result<Option<&'a T>, FfiError> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { handle(ptr, name) }.map(Some)
 }
 
 /// Takes a `T **` out-parameter and sets `*ptr` to NULL at once, so that it is NULL on every

@@ -17,43 +17,47 @@ pub(crate) fn into_raw_buffer(bytes: Vec<u8>) -> *mut rnuget_buffer {
 /// Returns a pointer to the first byte of `buffer`.
 ///
 /// Ownership: the bytes belong to the buffer; do not free the pointer.
-/// NULL: returns NULL when `buffer` is NULL (and may return a non-NULL dangling pointer for an
-/// empty buffer, which must not be read).
+/// NULL: returns NULL when `buffer` is NULL or not a live buffer (freed already, say), and may
+/// return a non-NULL dangling pointer for an empty buffer, which must not be read.
 /// Lifetime: valid until `rnuget_buffer_free(buffer)`.
 /// Threads: the buffer is immutable; any thread may read it at once.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_buffer_data(buffer: *const rnuget_buffer) -> *const u8 {
     guard_value(std::ptr::null(), || {
-        // SAFETY: the caller passes NULL or a live buffer from rnuget.
-        match unsafe { buffer.as_ref() } {
-            Some(buffer) => buffer.0.as_ptr(),
-            None => std::ptr::null(),
+        if !handle::is_live(buffer) {
+            return std::ptr::null();
         }
+        // SAFETY: live, so an unfreed buffer from rnuget.
+        unsafe { &*buffer }.0.as_ptr()
     })
 }
 
 /// Returns the number of bytes in `buffer`.
 ///
-/// Ownership: a plain value. NULL: returns 0 when `buffer` is NULL.
+/// Ownership: a plain value. NULL: returns 0 when `buffer` is NULL or not a live buffer.
 /// Lifetime: `buffer` must be live for the call.
 /// Threads: the buffer is immutable; any thread may read it at once.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_buffer_len(buffer: *const rnuget_buffer) -> usize {
-    // SAFETY: the caller passes NULL or a live buffer from rnuget.
     guard_value(0, || {
-        unsafe { buffer.as_ref() }.map_or(0, |buffer| buffer.0.len())
+        if !handle::is_live(buffer) {
+            return 0;
+        }
+        // SAFETY: live, so an unfreed buffer from rnuget.
+        unsafe { &*buffer }.0.len()
     })
 }
 
 /// Frees a buffer returned by rnuget.
 ///
 /// Ownership: takes back ownership; neither `buffer` nor its data pointer may be used afterwards.
-/// NULL: `buffer` may be NULL; nothing happens.
-/// Lifetime: `buffer` must come from rnuget and must not have been freed before.
+/// NULL: `buffer` may be NULL; nothing happens. So does a pointer that is not a live buffer from
+/// rnuget: one freed already (unless rnuget has since handed out another buffer at the same
+/// address), or a handle of another type.
 /// Threads: must not race with another use of the same buffer; it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_buffer_free(buffer: *mut rnuget_buffer) {
-    // SAFETY: the caller passes NULL or an unfreed buffer from `into_raw_buffer`.
+    // SAFETY: `handle::free` ignores NULL and pointers that are not live buffers.
     guard_value((), || unsafe { handle::free(buffer) })
 }
 

@@ -248,17 +248,17 @@ pub unsafe extern "C" fn rnuget_client_with_context(
 /// client made by `rnuget_client_with_context`.
 ///
 /// Ownership: the string belongs to the client; never free it.
-/// NULL: `client` NULL returns NULL.
+/// NULL: `client` NULL, or not a live client (freed already, say), returns NULL.
 /// Lifetime: valid until `client` is freed.
 /// Threads: callable from any thread; it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_client_session_id(client: *const rnuget_client) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        // SAFETY: `client` is NULL or live, per the contract above.
-        match unsafe { client.as_ref() } {
-            Some(client) => client.1.as_ptr(),
-            None => std::ptr::null(),
+        if !crate::handle::is_live(client) {
+            return std::ptr::null();
         }
+        // SAFETY: live, so an unfreed client from rnuget.
+        unsafe { &*client }.1.as_ptr()
     })
 }
 

@@ -73,7 +73,8 @@ pub(crate) fn parse_version(text: &str) -> Result<NuGetVersion, FfiError> {
 /// the options are copied: free the options whenever you like.
 /// NULL: `out` NULL, or `sources` NULL with `count` > 0, or a NULL element gives
 /// `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
-/// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name.
+/// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name, or
+/// when `options` is not live options (freed already, say).
 /// Lifetime: `sources`, its strings and `options` are read during the call only.
 /// Threads: callable from any thread.
 #[unsafe(no_mangle)]
@@ -90,7 +91,7 @@ pub unsafe extern "C" fn rnuget_client_new(
             (
                 args::out_ptr(out, "out")?,
                 args::text_array(sources, count, "sources")?,
-                options.as_ref(),
+                args::optional_handle(options, "options")?,
             )
         };
         let mut settings = options
@@ -110,13 +111,15 @@ pub unsafe extern "C" fn rnuget_client_new(
 /// Frees a client, closing its connections.
 ///
 /// Ownership: takes back ownership; `client` must not be used afterwards.
-/// NULL: `client` may be NULL; nothing happens.
-/// Lifetime: `client` must come from `rnuget_client_new` and not have been freed before.
+/// NULL: `client` may be NULL; nothing happens. So does a pointer that is not a live client
+/// (one freed already, unless rnuget has since made another at the same address, or a
+/// handle of another type).
 /// Threads: must not race with another call on the same client (wait for every thread using
 /// it first); it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_client_free(client: *mut rnuget_client) {
-    // SAFETY: the caller passes NULL or an unfreed client from rnuget_client_new.
+    // SAFETY: `handle::free` ignores NULL and pointers that are not live; a live one came
+    // from rnuget_client_new.
     guard_value((), || unsafe { handle::free(client) })
 }
 

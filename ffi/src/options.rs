@@ -52,12 +52,14 @@ pub unsafe extern "C" fn rnuget_client_options_new(
 /// Frees client options.
 ///
 /// Ownership: takes back ownership; `options` must not be used afterwards.
-/// NULL: `options` may be NULL; nothing happens.
-/// Lifetime: `options` must come from `rnuget_client_options_new` and not have been freed.
+/// NULL: `options` may be NULL; nothing happens. So does a pointer that is not a live client options object
+/// (one freed already, unless rnuget has since made another at the same address, or a
+/// handle of another type).
 /// Threads: must not race with another use of the same object; it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_client_options_free(options: *mut rnuget_client_options) {
-    // SAFETY: the caller passes NULL or an unfreed object from rnuget_client_options_new.
+    // SAFETY: `handle::free` ignores NULL and pointers that are not live; a live one came
+    // from rnuget_client_options_new.
     guard_value((), || unsafe { handle::free(options) })
 }
 

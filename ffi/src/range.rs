@@ -43,12 +43,14 @@ pub unsafe extern "C" fn rnuget_range_parse(
 /// Frees a range handle.
 ///
 /// Ownership: takes back ownership; `range` must not be used afterwards.
-/// NULL: `range` may be NULL; nothing happens.
-/// Lifetime: `range` must come from `rnuget_range_parse` and not have been freed before.
+/// NULL: `range` may be NULL; nothing happens. So does a pointer that is not a live range
+/// (one freed already, unless rnuget has since made another at the same address, or a
+/// handle of another type).
 /// Threads: must not race with another use of the same handle; it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_range_free(range: *mut rnuget_range) {
-    // SAFETY: the caller passes NULL or an unfreed handle from rnuget_range_parse.
+    // SAFETY: `handle::free` ignores NULL and pointers that are not live; a live one came
+    // from rnuget_range_parse.
     guard_value((), || unsafe { handle::free(range) })
 }
 

@@ -15,7 +15,9 @@ pub(crate) fn to_cstring(text: String) -> CString {
 
 /// Hands `text` to C as a newly allocated NUL-terminated string, freed by `rnuget_string_free`.
 pub(crate) fn into_owned_c_string(text: String) -> *mut c_char {
-    to_cstring(text).into_raw()
+    let ptr = to_cstring(text).into_raw();
+    crate::handle::record::<CString>(ptr.cast());
+    ptr
 }
 
 /// Frees a string returned by rnuget through a `char **` out-parameter (normalized versions, JSON
@@ -23,15 +25,18 @@ pub(crate) fn into_owned_c_string(text: String) -> *mut c_char {
 /// `rnuget_library_version` belong to the library and must not be passed here.
 ///
 /// Ownership: takes back ownership of `text`; it must not be used afterwards.
-/// NULL: `text` may be NULL; nothing happens.
-/// Lifetime: `text` must come from rnuget and must not have been freed before.
+/// NULL: `text` may be NULL; nothing happens. So does a pointer that is not a live string
+/// from rnuget: one freed already (unless rnuget has since handed out another string at the
+/// same address), or one of the library's own strings.
+/// Lifetime: `text` must not be in use by another thread.
 /// Threads: callable from any thread; it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_string_free(text: *mut c_char) {
     guard_value((), || {
-        if !text.is_null() {
-            // SAFETY: the caller promises `text` came from `CString::into_raw` in
-            // `into_owned_c_string` and was not freed before; it is not used after this.
+        if !text.is_null() && crate::handle::release(text.cast::<CString>()) {
+            // SAFETY: `text` was live, so it came from `CString::into_raw` in
+            // `into_owned_c_string` and was not freed before; it is no longer recorded, so it
+            // is not freed again.
             drop(unsafe { CString::from_raw(text) });
         }
     })

@@ -76,12 +76,14 @@ pub unsafe extern "C" fn rnuget_version_parse(
 /// Frees a version handle.
 ///
 /// Ownership: takes back ownership; `version` must not be used afterwards.
-/// NULL: `version` may be NULL; nothing happens.
-/// Lifetime: `version` must come from `rnuget_version_parse` and not have been freed before.
+/// NULL: `version` may be NULL; nothing happens. So does a pointer that is not a live version
+/// (one freed already, unless rnuget has since made another at the same address, or a
+/// handle of another type).
 /// Threads: must not race with another use of the same handle; it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_version_free(version: *mut rnuget_version) {
-    // SAFETY: the caller passes NULL or an unfreed handle from rnuget_version_parse.
+    // SAFETY: `handle::free` ignores NULL and pointers that are not live; a live one came
+    // from rnuget_version_parse.
     guard_value((), || unsafe { handle::free(version) })
 }
 

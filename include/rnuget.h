@@ -7,8 +7,8 @@
  *
  * Status. Every fallible function returns an rnuget_status: RNUGET_OK (0) or an error code with
  *   an explicit number, grouped by origin (1xx arguments, 2xx network, 3xx HTTP, 4xx protocol,
- *   5xx package, 6xx local I/O, 9xx internal). Numbers are never reused. rnuget_status_name()
- *   gives a code's name.
+ *   5xx package, 6xx local I/O, 7xx cache, 9xx internal). Numbers are never reused.
+ *   rnuget_status_name() gives a code's name.
  * Last error. Every function that returns an rnuget_status records, on the calling thread only,
  *   either "no error" (success) or the error: rnuget_last_error_message() (with the URL, HTTP
  *   status and source written out), _status(), _http_status(), _url(), _source(). Accessors and
@@ -691,13 +691,13 @@ enum rnuget_status rnuget_client_metrics_text(const struct rnuget_client *client
 // its service index's and every host its requests went to (`"closed"`, `"open"`,
 // `"half-open"`; an open one makes the source unhealthy), null when breakers are off or
 // nothing was sent there; a source whose rate limit turned a request away in the last minute
-// (the probe included) is at least `"degraded"`, its `error` naming the source; the cache's byte counts are null for a tier that is off (or, on
-// disk, uncapped):
+// (the probe included) is at least `"degraded"`, its `error` naming the source; the cache's
+// byte counts are null for a tier that is off (or, on disk, uncapped):
 //
 //     {"status": "unhealthy",
 //      "sources": [{"name": "corp-feed", "url": "http://127.0.0.1:8080/v3/index.json",
 //        "status": "unhealthy", "latency_ms": 3, "http_status": 500,
-//        "error": "HTTP 500 Internal Server Error: http://127.0.0.1:8080/v3/index.json",
+//        "error": "http status: server answered 500 Internal Server Error (HTTP 500) [url: ...]",
 //        "cached": false, "breaker": null}],
 //      "cache": {"status": "healthy", "memory_bytes": 5120, "disk_bytes": null,
 //        "disk_max_bytes": null}}
@@ -708,12 +708,12 @@ enum rnuget_status rnuget_client_metrics_text(const struct rnuget_client *client
 // NULL: any pointer NULL gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_json` is NULL.
 // Lifetime: `client` must be live during the call.
 // Threads: callable from any thread, also while other threads use the client.
-enum rnuget_status rnuget_client_health_json(const struct rnuget_client *client,
-                                             char **out_json);
+enum rnuget_status rnuget_client_health_json(const struct rnuget_client *client, char **out_json);
 
 // Sends the library's log lines up to `max_level` (an `rnuget_log_level`; `RNUGET_LOG_DEBUG`
 // gives one line per request and per cache decision, `RNUGET_LOG_WARN` only healed faults) to
-// `callback`, with `user_data`. `callback` NULL stops logging.
+// `callback`, with `user_data`; lines of the crates it is built on (targets not starting with
+// `rnuget`) only at `RNUGET_LOG_WARN` and above. `callback` NULL stops logging.
 //
 // Process-wide: Rust's `log` facade has one logger per process, so this applies to every client
 // and thread. The first call installs rnuget's logger; a later call replaces the callback, the

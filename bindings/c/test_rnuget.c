@@ -1342,6 +1342,7 @@ struct log_capture {
   int lines;
   int http_debug_lines;
   int secret_lines;
+  int foreign_debug_lines;
   int warn_lines;
   char first_http_debug[512];
   char first_warn_target[64];
@@ -1364,6 +1365,9 @@ static void capture_log(rnuget_log_level level, const char *target, const char *
   }
   if (strstr(message, "s3cret-pass") != NULL || strstr(target, "s3cret-pass") != NULL) {
     capture->secret_lines++;
+  }
+  if (level > RNUGET_LOG_WARN && strncmp(target, "rnuget", 6) != 0) {
+    capture->foreign_debug_lines++;
   }
   mtx_unlock(&capture->lock);
 }
@@ -1437,6 +1441,8 @@ static void test_log_callback(const struct feed *feed) {
   mtx_lock(&first.lock);
   CHECK(first.http_debug_lines >= 2);
   CHECK(first.secret_lines == 0);
+  /* The HTTP stack's own debug chatter stays out: only rnuget's layers speak below warn. */
+  CHECK(first.foreign_debug_lines == 0);
   CHECK_CONTAINS(first.first_http_debug, "GET http://");
   CHECK_CONTAINS(first.first_http_debug, "/index.json 200");
   int first_lines = first.lines;
@@ -1451,6 +1457,7 @@ static void test_log_callback(const struct feed *feed) {
   CHECK(first.lines == first_lines);
   CHECK(second.http_debug_lines >= 1);
   CHECK(second.secret_lines == 0);
+  CHECK(second.foreign_debug_lines == 0);
 
   /* Debug lines are above a warn level: none arrives. */
   int before = first.http_debug_lines;

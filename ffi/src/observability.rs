@@ -83,13 +83,13 @@ pub unsafe extern "C" fn rnuget_client_metrics_text(
 /// its service index's and every host its requests went to (`"closed"`, `"open"`,
 /// `"half-open"`; an open one makes the source unhealthy), null when breakers are off or
 /// nothing was sent there; a source whose rate limit turned a request away in the last minute
-/// (the probe included) is at least `"degraded"`, its `error` naming the source; the cache's byte counts are null for a tier that is off (or, on
-/// disk, uncapped):
+/// (the probe included) is at least `"degraded"`, its `error` naming the source; the cache's
+/// byte counts are null for a tier that is off (or, on disk, uncapped):
 ///
 ///     {"status": "unhealthy",
 ///      "sources": [{"name": "corp-feed", "url": "http://127.0.0.1:8080/v3/index.json",
 ///        "status": "unhealthy", "latency_ms": 3, "http_status": 500,
-///        "error": "HTTP 500 Internal Server Error: http://127.0.0.1:8080/v3/index.json",
+///        "error": "http status: server answered 500 Internal Server Error (HTTP 500) [url: ...]",
 ///        "cached": false, "breaker": null}],
 ///      "cache": {"status": "healthy", "memory_bytes": 5120, "disk_bytes": null,
 ///        "disk_max_bytes": null}}
@@ -212,17 +212,32 @@ struct CallbackLogger;
 
 static LOGGER: CallbackLogger = CallbackLogger;
 
+impl Sink {
+    /// Whether a line of `level` from `target` goes to the callback: rnuget's up to the level
+    /// asked for, other crates' (the HTTP stack's own chatter) at warn and above only, as the
+    /// Rust side's logging helper does by default.
+    fn wants(&self, level: Level, target: &str) -> bool {
+        let ours = target == "rnuget" || target.starts_with("rnuget::");
+        let max = if ours {
+            self.max_level
+        } else {
+            self.max_level.min(LevelFilter::Warn)
+        };
+        level <= max
+    }
+}
+
 impl Log for CallbackLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         let sink = SINK.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         sink.as_ref()
-            .is_some_and(|sink| metadata.level() <= sink.max_level)
+            .is_some_and(|sink| sink.wants(metadata.level(), metadata.target()))
     }
 
     fn log(&self, record: &Record<'_>) {
         let sink = SINK.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let Some(sink) = sink.as_ref() else { return };
-        if record.level() > sink.max_level {
+        if !sink.wants(record.level(), record.target()) {
             return;
         }
         let target: CString = to_cstring(record.target().to_string());
@@ -247,7 +262,8 @@ impl Log for CallbackLogger {
 
 /// Sends the library's log lines up to `max_level` (an `rnuget_log_level`; `RNUGET_LOG_DEBUG`
 /// gives one line per request and per cache decision, `RNUGET_LOG_WARN` only healed faults) to
-/// `callback`, with `user_data`. `callback` NULL stops logging.
+/// `callback`, with `user_data`; lines of the crates it is built on (targets not starting with
+/// `rnuget`) only at `RNUGET_LOG_WARN` and above. `callback` NULL stops logging.
 ///
 /// Process-wide: Rust's `log` facade has one logger per process, so this applies to every client
 /// and thread. The first call installs rnuget's logger; a later call replaces the callback, the

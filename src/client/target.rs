@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crate::{Error, ErrorKind, Result};
 
-/// Fails when a package could not be written to `path`: the path is a folder, or its parent
-/// folder is missing or not a folder. Checked first, so that a typo costs no download.
+/// Fails when a package could not be written to `path`: the path is a folder (or ends in a
+/// separator), or its parent folder is missing or not a folder. Checked first, so that a typo costs no download.
 pub(crate) fn check_target(path: &Path) -> Result<()> {
     let shown = path.display();
     if path.as_os_str().is_empty() {
@@ -14,7 +14,12 @@ pub(crate) fn check_target(path: &Path) -> Result<()> {
             "the download path is empty",
         ));
     }
-    if path.is_dir() {
+    // `dir/` names a folder even when there is none: the file could never be renamed there.
+    let names_folder = path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator);
+    if names_folder || path.is_dir() {
         return Err(Error::new(
             ErrorKind::InvalidArgument,
             format!("cannot download to {shown}: it is a folder; give a file path"),
@@ -58,6 +63,16 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidArgument);
         assert!(err.message().contains(&dir.display().to_string()), "{err}");
         assert!(err.message().contains("is a folder"), "{err}");
+
+        // A path ending in a separator names a folder, whether or not there is one.
+        for folder in [
+            format!("{}/", dir.display()),
+            format!("{}/new/", dir.display()),
+        ] {
+            let err = check_target(Path::new(&folder)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{folder}");
+            assert!(err.message().contains("is a folder"), "{err}");
+        }
 
         let missing = dir.join("no-such-folder").join("p.nupkg");
         let err = check_target(&missing).unwrap_err();

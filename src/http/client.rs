@@ -529,6 +529,7 @@ impl HttpClient {
             ..
         } = request;
         url::check_user_info(url)?;
+        url::check_port(url)?;
         if !url::is_http_url(url) {
             let message = "only http:// and https:// URLs can be fetched";
             return Err(Error::new(ErrorKind::InvalidArgument, message).with_url(url));
@@ -593,6 +594,15 @@ impl HttpClient {
             if !url::is_http_url(&next) {
                 // Only http and https are followed; anything else is the server's fault.
                 let message = "redirected to a URL that is not http:// or https://";
+                return Err(Error::new(ErrorKind::Protocol, message)
+                    .with_url(&url::loggable(&next))
+                    .with_status(status));
+            }
+            if let Err(err) = url::check_port(&next) {
+                let message = format!(
+                    "redirected to a URL that cannot be fetched: {}",
+                    err.message()
+                );
                 return Err(Error::new(ErrorKind::Protocol, message)
                     .with_url(&url::loggable(&next))
                     .with_status(status));

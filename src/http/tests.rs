@@ -397,6 +397,30 @@ fn only_http_and_https_are_fetched_or_followed() {
 }
 
 #[test]
+fn a_port_out_of_range_is_refused_not_sent_to_the_default_port() {
+    // Left to the HTTP stack, `:99999` would go to port 80.
+    let err = client()
+        .get_bytes("http://127.0.0.1:99999/v3/index.json")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "invalid argument: the port \"99999\" is not a number from 0 to 65535 \
+         [url: http://127.0.0.1:99999/v3/index.json]"
+    );
+
+    let server = LoopbackServer::start(|_| {
+        Response::new(302, "").with_header("Location", "http://127.0.0.1:70000/x")
+    })
+    .unwrap();
+    let err = client().get_bytes(&server.base_url()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.url(), Some("http://127.0.0.1:70000/x"));
+    assert_eq!(err.status(), Some(302));
+    assert_eq!(server.request_count(), 1);
+}
+
+#[test]
 fn redirect_loops_end() {
     let server =
         LoopbackServer::start(|_| Response::new(302, "").with_header("Location", "/again"))

@@ -77,6 +77,35 @@ pub fn check_user_info(url: &str) -> crate::Result<()> {
     }
 }
 
+/// Refuses a URL whose port is not a number from 0 to 65535 (`http://h:99999/`): the HTTP
+/// stack would not refuse it but send the request to the scheme's default port instead, to
+/// whatever listens there.
+pub fn check_port(url: &str) -> crate::Result<()> {
+    let Some((start, end)) = authority_span(url) else {
+        return Ok(());
+    };
+    let authority = &url[start..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let port = match host_port.strip_prefix('[') {
+        Some(rest) => rest
+            .split_once(']')
+            .and_then(|(_, after)| after.strip_prefix(':')),
+        None => host_port.rsplit_once(':').map(|(_, port)| port),
+    };
+    // An empty port (`h:/`) is the default one, as RFC 3986 allows.
+    let Some(port) = port.filter(|port| !port.is_empty()) else {
+        return Ok(());
+    };
+    if port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok() {
+        return Ok(());
+    }
+    Err(crate::Error::new(
+        crate::ErrorKind::InvalidArgument,
+        format!("the port {port:?} is not a number from 0 to 65535"),
+    )
+    .with_url(&loggable(url)))
+}
+
 /// The origin of an absolute URL, `None` when it has no `scheme://authority`.
 pub fn origin(url: &str) -> Option<Origin> {
     let (start, end) = authority_span(url)?;
@@ -409,6 +438,35 @@ mod tests {
             loggable("http://h/q?q=json&take=20"),
             "http://h/q?q=json&take=20"
         );
+    }
+
+    #[test]
+    fn ports_that_are_not_sixteen_bit_numbers_are_refused() {
+        for url in [
+            "http://127.0.0.1:99999/v3/index.json",
+            "https://h:65536",
+            "http://u:p@h:8o/x",
+            "http://[::1]:123456/x?y=1",
+        ] {
+            let err = check_port(url).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument, "{url}");
+            assert!(
+                err.message().contains("is not a number from 0 to 65535"),
+                "{err}"
+            );
+            assert!(!err.to_string().contains("u:p"), "{err}");
+        }
+        for url in [
+            "http://127.0.0.1:65535/v3/index.json",
+            "http://h:/x",
+            "http://h/x:99999",
+            "http://[::1]/x",
+            "http://[::1]:8080",
+            "http://u:99999@h/x",
+            "not a url",
+        ] {
+            assert!(check_port(url).is_ok(), "{url}");
+        }
     }
 
     #[test]

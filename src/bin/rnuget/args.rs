@@ -96,10 +96,12 @@ OPTIONS:
                               rnuget shares with NuGet. Without --source (the embedded demo
                               feed, on a new port each run) nothing is kept on disk unless
                               --cache-dir is given
-        --no-cache            read nothing from the cache: ask the feed for everything (what
-                              it answers still refreshes the cache), as NuGet's --no-cache
+        --no-cache            read no cached answer: ask the feed (what it answers still
+                              refreshes the cache), as NuGet's --no-cache, which still reads
+                              a service index cached in the last 30 minutes
         --offline             answer from the cache only, however old, and never touch the
-                              network; what is not cached fails, naming its URL
+                              network; what is not cached fails, naming its URL. Needs
+                              --source: nothing of the demo feed outlives its run
         --timeout SECONDS     give up on any one request after SECONDS (fractions allowed),
                               a package download's whole body included. Without it, as in
                               NuGet, documents have 100 s and a download may run as long as
@@ -202,9 +204,21 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Args, String> {
                 return Err(format!("unknown option {written} for {name}"));
             }
         }
+        if parsed.offline && parsed.sources.is_empty() {
+            // The demo feed is on a new port each run: no cache entry of an earlier run is its.
+            return Err(
+                "--offline needs --source: the embedded demo feed starts afresh each \
+                 run, so nothing of it is ever cached"
+                    .into(),
+            );
+        }
     }
     Ok(parsed)
 }
+
+/// The commands that ask a feed: the only ones that take the feed options (`demo` and
+/// `serve-demo` run the embedded feed their own way).
+const FEED_COMMANDS: &[&str] = &["search", "versions", "metadata", "download"];
 
 /// An option that only some commands take.
 struct Scoped {
@@ -239,7 +253,31 @@ const SCOPED: &[Scoped] = &[
     },
     Scoped {
         names: &["--timeout"],
-        commands: &["search", "versions", "metadata", "download"],
+        commands: FEED_COMMANDS,
+    },
+    Scoped {
+        names: &["-s", "--source"],
+        commands: FEED_COMMANDS,
+    },
+    Scoped {
+        names: &["--ignore-failed-sources"],
+        commands: FEED_COMMANDS,
+    },
+    Scoped {
+        names: &["--cache-dir"],
+        commands: FEED_COMMANDS,
+    },
+    Scoped {
+        names: &["--no-cache"],
+        commands: FEED_COMMANDS,
+    },
+    Scoped {
+        names: &["--offline"],
+        commands: FEED_COMMANDS,
+    },
+    Scoped {
+        names: &["--json"],
+        commands: FEED_COMMANDS,
     },
     Scoped {
         names: &["--port"],
@@ -497,10 +535,48 @@ mod tests {
 
     #[test]
     fn cache_options_go_with_every_command() {
-        let args = parse_line("metadata x --cache-dir=/tmp/c --offline").unwrap();
+        let args = parse_line("metadata x --cache-dir=/tmp/c --offline -s u").unwrap();
         assert_eq!(args.cache_dir, Some(PathBuf::from("/tmp/c")));
         assert!(args.offline && !args.no_cache);
         let args = parse_line("--no-cache search y").unwrap();
         assert!(args.no_cache && !args.offline && args.cache_dir.is_none());
+    }
+
+    #[test]
+    fn offline_needs_a_source_since_the_demo_feed_is_never_cached() {
+        for line in ["versions x --offline", "search --offline --cache-dir c"] {
+            let err = parse_line(line).unwrap_err();
+            assert!(
+                err.starts_with("--offline needs --source: "),
+                "{line}: {err}"
+            );
+        }
+        assert!(parse_line("--offline download x 1.0 --source u").is_ok());
+        assert_eq!(
+            parse_line("--offline --help").unwrap().command,
+            Command::Help
+        );
+    }
+
+    #[test]
+    fn feed_options_are_refused_where_no_feed_is_asked() {
+        for (line, option) in [
+            ("demo --json", "--json for demo"),
+            ("demo --offline", "--offline for demo"),
+            ("demo --cache-dir c", "--cache-dir for demo"),
+            ("serve-demo -s http://h/index.json", "-s for serve-demo"),
+            ("serve-demo --no-cache", "--no-cache for serve-demo"),
+            (
+                "serve-demo --ignore-failed-sources",
+                "--ignore-failed-sources for serve-demo",
+            ),
+        ] {
+            assert_eq!(
+                parse_line(line).unwrap_err(),
+                format!("unknown option {option}"),
+                "{line}"
+            );
+        }
+        assert!(parse_line("demo -v").unwrap().verbose);
     }
 }

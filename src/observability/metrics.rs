@@ -34,6 +34,7 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use super::host_labels::HostLabels;
 use crate::resilience::BreakerState;
 use crate::{Error, ErrorKind, Result};
 
@@ -111,6 +112,8 @@ pub struct Metrics {
     limit_tokens: IntGaugeVec,
     /// The name of every family above, as registered.
     families: Arc<[String]>,
+    /// The hosts the per-host families have series for (capped: a feed names the hosts).
+    hosts: Arc<HostLabels>,
 }
 
 /// One source's request series, by method: the duration histogram and the counter of each
@@ -232,6 +235,7 @@ impl Metrics {
             tiers: Default::default(),
             sources: Arc::default(),
             families: Arc::new([]),
+            hosts: Arc::default(),
             registry,
         };
         let families: Vec<String> = metrics
@@ -421,27 +425,34 @@ impl Metrics {
 }
 
 impl Metrics {
-    /// Records that a try to `host` failed with `err` and is tried again.
+    /// Records that a try to `host` failed with `err` and is tried again. Past the first
+    /// [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) hosts, retries count under the host [`OTHER_HOSTS`](super::OTHER_HOSTS).
     pub fn retry(&self, host: &str, err: &Error) {
         let reason = match err.status() {
             Some(code) => status_label(code),
             None => kind_label(err.kind()),
         };
+        let host = self.hosts.label(host);
         self.retries.with_label_values(&[host, reason]).inc();
     }
 
-    /// Sets the state of `host`'s breaker.
+    /// Sets the state of `host`'s breaker. A host past the first [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) has no
+    /// state series (one series for many breakers would say nothing true).
     pub fn set_breaker_state(&self, host: &str, state: BreakerState) {
         let value = match state {
             BreakerState::Closed => 0,
             BreakerState::HalfOpen => 1,
             BreakerState::Open => 2,
         };
-        self.breaker_state.with_label_values(&[host]).set(value);
+        if let Some(host) = self.hosts.own(host) {
+            self.breaker_state.with_label_values(&[host]).set(value);
+        }
     }
 
-    /// Records a failure counted against `host`'s breaker.
+    /// Records a failure counted against `host`'s breaker; past the first
+    /// [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) hosts, under the host [`OTHER_HOSTS`](super::OTHER_HOSTS).
     pub fn breaker_failure(&self, host: &str) {
+        let host = self.hosts.label(host);
         self.breaker_failures.with_label_values(&[host]).inc();
     }
 
@@ -551,6 +562,40 @@ mod tests {
         let metrics = Metrics::register(registry.clone()).expect("no clash left");
         metrics.cache_hit(Tier::Memory);
         assert!(metrics.text().unwrap().contains("rnuget_cache_hits_total"));
+    }
+
+    /// The hosts of the per-host families are named by feeds (a registration page or a package
+    /// anywhere): a feed naming a thousand hosts must not make a thousand series of each.
+    #[test]
+    fn per_host_series_are_capped_and_later_hosts_count_as_other() {
+        use crate::observability::{MAX_HOST_LABELS, OTHER_HOSTS};
+        let metrics = Metrics::new();
+        let err = Error::new(ErrorKind::Network, "refused");
+        let hosts = 10 * MAX_HOST_LABELS;
+        for i in 0..hosts {
+            let host = format!("h{i}.example:443");
+            metrics.retry(&host, &err);
+            metrics.breaker_failure(&host);
+            metrics.set_breaker_state(&host, BreakerState::Open);
+        }
+        let text = metrics.text().unwrap();
+        let series = |family: &str| text.lines().filter(|l| l.starts_with(family)).count();
+        assert_eq!(series("rnuget_http_retries_total{"), MAX_HOST_LABELS + 1);
+        assert_eq!(
+            series("rnuget_circuit_breaker_failures_total{"),
+            MAX_HOST_LABELS + 1
+        );
+        assert_eq!(series("rnuget_circuit_breaker_state{"), MAX_HOST_LABELS);
+        let other = format!(
+            "rnuget_circuit_breaker_failures_total{{host=\"{OTHER_HOSTS}\"}} {}",
+            hosts - MAX_HOST_LABELS
+        );
+        assert!(text.contains(&other), "{text}");
+        assert!(
+            text.contains(
+                "rnuget_http_retries_total{host=\"h0.example:443\",reason=\"network\"} 1"
+            )
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! logging.rs  a fern setup helper (level, format, stderr or a file) and the log targets
 //! metrics.rs  Metrics: the Prometheus registry rnuget updates, text exposition
 //! health.rs   HealthChecker: sources, cache, overall status, JSON report
+//! host_labels.rs the host label of per-host metrics, capped (a feed names the hosts)
 //! printable.rs outside text (feed data, URLs, source names) escaped for log lines and errors
 //! trace.rs    TraceContext: the caller's traceparent and tracestate
 //! span_id.rs  SpanId: fresh span ids
@@ -16,6 +17,7 @@
 //! providers: with neither metrics nor a span hook, each instrumented spot costs one branch.
 
 pub mod health;
+mod host_labels;
 pub mod logging;
 pub mod metrics;
 #[cfg(feature = "opentelemetry")]
@@ -32,6 +34,7 @@ pub use health::{
     CacheHealth, HealthChecker, HealthOptions, HealthReport, HealthStatus, SourceHealth,
     SourceProbe,
 };
+pub use host_labels::{MAX_HOST_LABELS, OTHER_HOSTS};
 pub use metrics::Metrics;
 #[cfg(feature = "opentelemetry")]
 pub use otel::OpenTelemetryHook;

@@ -384,7 +384,15 @@ fn scan(root: &Path) -> Vec<Found> {
     let Ok(folders) = fs::read_dir(root) else {
         return found;
     };
+    // Links are not followed, nor taken for entries: a link to a folder elsewhere would make
+    // clearing and eviction delete files outside the cache.
+    let real = |entry: &fs::DirEntry, is: fn(&fs::FileType) -> bool| {
+        entry.file_type().is_ok_and(|t| is(&t))
+    };
     for folder in folders.flatten() {
+        if !real(&folder, fs::FileType::is_dir) {
+            continue;
+        }
         let Ok(files) = fs::read_dir(folder.path()) else {
             continue;
         };
@@ -392,7 +400,7 @@ fn scan(root: &Path) -> Vec<Found> {
             let name = file.file_name().to_string_lossy().into_owned();
             let is_entry = name.ends_with(".dat");
             let is_temp = name.ends_with(TEMP_SUFFIX);
-            if !is_entry && !is_temp {
+            if !is_entry && !is_temp || !real(&file, fs::FileType::is_file) {
                 continue;
             }
             let Ok(metadata) = file.metadata() else {
@@ -563,5 +571,32 @@ mod tests {
         assert_eq!(cache.clear().unwrap(), 2);
         assert!(!cache.path(SOURCE, "a").exists());
         assert_eq!(disk(&temp_dir("none"), None).clear().unwrap(), 0);
+    }
+
+    /// Clearing and eviction take only the cache's own files: a link in the root to a folder
+    /// elsewhere (planted, or made by mistake) is not followed, and a linked entry name is
+    /// neither counted nor removed, so that no `.dat` file outside the cache is ever deleted.
+    #[cfg(unix)]
+    #[test]
+    fn clear_and_eviction_never_follow_links_out_of_the_cache() {
+        let dir = temp_dir("links");
+        let outside = temp_dir("links-outside");
+        fs::create_dir_all(&outside.0).unwrap();
+        let kept = outside.0.join("saved-game.dat");
+        fs::write(&kept, [0u8; 500]).unwrap();
+        let cache = disk(&dir, Some(100));
+        cache.write(SOURCE, "a", b"1").unwrap();
+        std::os::unix::fs::symlink(&outside.0, dir.0.join("linked")).unwrap();
+        let folder = cache.path(SOURCE, "a").parent().unwrap().to_path_buf();
+        std::os::unix::fs::symlink(&kept, folder.join("linked.dat")).unwrap();
+        // The third write passes the cap and evicts; only the cache's own entries count.
+        cache.write(SOURCE, "b", &[0u8; 60]).unwrap();
+        cache.write(SOURCE, "c", &[0u8; 50]).unwrap();
+        assert!(cache.stats().evictions > 0);
+        assert!(kept.exists(), "evicted a file outside the cache");
+        assert!(cache.clear().unwrap() > 0);
+        assert!(kept.exists(), "cleared a file outside the cache");
+        assert!(!cache.path(SOURCE, "c").exists());
+        assert!(fs::symlink_metadata(folder.join("linked.dat")).is_ok());
     }
 }

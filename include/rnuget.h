@@ -423,8 +423,9 @@ enum rnuget_status rnuget_client_cache_clear(const struct rnuget_client *client,
 // the options are copied: free the options whenever you like.
 // NULL: `out` NULL, or `sources` NULL with `count` > 0, or a NULL element gives
 // `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
-// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name, or
-// when `options` is not live options (freed already, say).
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name,
+// when `count` is more than any array can hold (a negative length cast to `size_t`), or when
+// `options` is not live options (freed already, say).
 // Lifetime: `sources`, its strings and `options` are read during the call only.
 // Threads: callable from any thread.
 enum rnuget_status rnuget_client_new(const char *const *sources,
@@ -858,7 +859,8 @@ enum rnuget_status rnuget_range_satisfies(const struct rnuget_range *range,
 // NULL: `range`, `out_found`, `out_index` or (when `count` > 0) `candidates` or any element NULL
 // gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_found` is false and `*out_index` 0.
 // Errors: `RNUGET_ERR_INVALID_VERSION` when a candidate is not a version (the message says
-// which), `RNUGET_ERR_INVALID_UTF8`.
+// which), `RNUGET_ERR_INVALID_UTF8`, `RNUGET_ERR_INVALID_ARGUMENT` when `count` is more than
+// any array can hold (a negative length cast to `size_t`).
 // Lifetime: `candidates` and its strings are read during the call only.
 // Threads: callable from any thread, also on a handle shared with other threads.
 enum rnuget_status rnuget_range_find_best_match(const struct rnuget_range *range,

@@ -224,6 +224,9 @@ static void test_double_frees_and_wrong_handles_are_caught(void) {
   rnuget_client_free(client);
   CHECK(rnuget_client_session_id(client) == NULL);
   CHECK(rnuget_buffer_len((const rnuget_buffer *)(const void *)sources) == 0);
+  /* A count no array can have (a negative length cast to size_t) is refused, not read. */
+  CHECK_STATUS(rnuget_client_new(sources, (size_t)-1, NULL, &client), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "`sources` has a count of");
   CHECK(rnuget_buffer_data((const rnuget_buffer *)(const void *)sources) == NULL);
 }
 

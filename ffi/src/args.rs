@@ -37,7 +37,9 @@ pub(crate) unsafe fn optional_text<'a>(
     unsafe { text(ptr, name) }.map(Some)
 }
 
-/// Borrows an array of `count` string arguments; `ptr` may be NULL only when `count` is 0.
+/// Borrows an array of `count` string arguments; `ptr` may be NULL only when `count` is 0. A
+/// count no array can have (its bytes past `isize::MAX`: a negative length cast to `size_t`,
+/// say) is refused before anything is read.
 ///
 /// # Safety
 /// `ptr` is NULL or points to `count` pointers, each as required by [`text`], alive for `'a`.
@@ -51,6 +53,10 @@ pub(crate) unsafe fn text_array<'a>(
     }
     if ptr.is_null() {
         return Err(FfiError::null(name));
+    }
+    if count > isize::MAX as usize / size_of::<*const c_char>() {
+        let why = format!("has a count of {count}, more elements than any array can hold");
+        return Err(FfiError::invalid(name, why));
     }
     // SAFETY: not NULL, and the caller promises `count` readable elements alive for 'a.
     let items = unsafe { std::slice::from_raw_parts(ptr, count) };

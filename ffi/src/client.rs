@@ -73,8 +73,9 @@ pub(crate) fn parse_version(text: &str) -> Result<NuGetVersion, FfiError> {
 /// the options are copied: free the options whenever you like.
 /// NULL: `out` NULL, or `sources` NULL with `count` > 0, or a NULL element gives
 /// `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out` is NULL.
-/// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name, or
-/// when `options` is not live options (freed already, say).
+/// Errors: `RNUGET_ERR_INVALID_ARGUMENT` when there is no source at all or two share a name,
+/// when `count` is more than any array can hold (a negative length cast to `size_t`), or when
+/// `options` is not live options (freed already, say).
 /// Lifetime: `sources`, its strings and `options` are read during the call only.
 /// Threads: callable from any thread.
 #[unsafe(no_mangle)]

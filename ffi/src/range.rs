@@ -109,7 +109,8 @@ pub unsafe extern "C" fn rnuget_range_satisfies(
 /// NULL: `range`, `out_found`, `out_index` or (when `count` > 0) `candidates` or any element NULL
 /// gives `RNUGET_ERR_NULL_ARGUMENT`; on failure `*out_found` is false and `*out_index` 0.
 /// Errors: `RNUGET_ERR_INVALID_VERSION` when a candidate is not a version (the message says
-/// which), `RNUGET_ERR_INVALID_UTF8`.
+/// which), `RNUGET_ERR_INVALID_UTF8`, `RNUGET_ERR_INVALID_ARGUMENT` when `count` is more than
+/// any array can hold (a negative length cast to `size_t`).
 /// Lifetime: `candidates` and its strings are read during the call only.
 /// Threads: callable from any thread, also on a handle shared with other threads.
 #[unsafe(no_mangle)]

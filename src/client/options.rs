@@ -26,13 +26,23 @@ pub struct ClientOptions {
     pub health: HealthOptions,
 }
 
-/// One configured source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One configured source. Its `Debug` form shows the URL without credentials and with secret
+/// query values masked.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SourceOptions {
     /// Name used in messages and results (NuGet.Config's `key`).
     pub name: String,
     /// Source URL (NuGet.Config's `value`): a V3 service index.
     pub url: String,
+}
+
+impl std::fmt::Debug for SourceOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceOptions")
+            .field("name", &self.name)
+            .field("url", &crate::http::loggable(&self.url))
+            .finish()
+    }
 }
 
 impl ClientOptions {

@@ -1,5 +1,6 @@
 //! How an [`super::HttpClient`] behaves: identity, deadlines and size limits.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,8 +8,9 @@ use sha2::{Digest, Sha256};
 
 use crate::resilience::ResilienceOptions;
 
-/// Settings of one HTTP client, fixed when the client is built.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Settings of one HTTP client, fixed when the client is built. Its `Debug` form hides the
+/// values of [`HttpOptions::extra_headers`] (API keys, tokens).
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpOptions {
     /// `User-Agent` sent with every request; the default names rnuget and its version.
     pub user_agent: String,
@@ -69,6 +71,47 @@ impl Default for HttpOptions {
             extra_headers: Vec::new(),
             resilience: ResilienceOptions::default(),
         }
+    }
+}
+
+/// Every field, but of the extra headers only their names: their values may be secrets.
+impl fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured, so that a new field cannot be left out (or shown) unnoticed.
+        let HttpOptions {
+            user_agent,
+            connect_timeout,
+            request_timeout,
+            download_read_timeout,
+            download_timeout,
+            max_response_bytes,
+            max_package_bytes,
+            max_registration_pages,
+            max_registration_bytes,
+            max_redirects,
+            session_id,
+            extra_headers,
+            resilience,
+        } = self;
+        let headers: Vec<(&str, &str)> = extra_headers
+            .iter()
+            .map(|(name, _)| (name.as_str(), "***"))
+            .collect();
+        f.debug_struct("HttpOptions")
+            .field("user_agent", user_agent)
+            .field("connect_timeout", connect_timeout)
+            .field("request_timeout", request_timeout)
+            .field("download_read_timeout", download_read_timeout)
+            .field("download_timeout", download_timeout)
+            .field("max_response_bytes", max_response_bytes)
+            .field("max_package_bytes", max_package_bytes)
+            .field("max_registration_pages", max_registration_pages)
+            .field("max_registration_bytes", max_registration_bytes)
+            .field("max_redirects", max_redirects)
+            .field("session_id", session_id)
+            .field("extra_headers", &headers)
+            .field("resilience", resilience)
+            .finish()
     }
 }
 

@@ -208,3 +208,34 @@ fn a_secret_query_value_in_a_source_url_stays_out_of_logs_metrics_health_and_err
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A caller that logs its settings (`{options:?}`, `dbg!`) shows no secret either: the API key
+/// header's value, a password in a source URL and a token in its query are hidden; everything
+/// else, the header's name included, shows.
+#[test]
+fn the_debug_form_of_client_options_shows_no_secret() {
+    use rnuget::client::ClientOptions;
+    use rnuget::http::HttpOptions;
+
+    let http = HttpOptions {
+        extra_headers: vec![("X-NuGet-ApiKey".into(), "key-s3cret-1".into())],
+        ..HttpOptions::default()
+    };
+    let options = ClientOptions::new()
+        .named_source(
+            "feed",
+            "https://alice:pa55-s3cret@feed.example/v3/index.json?token=t0k3n",
+        )
+        .http(http);
+    let shown = format!("{options:?} {:#?}", options.http);
+    for secret in ["key-s3cret-1", "pa55-s3cret", "t0k3n"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    for kept in [
+        "X-NuGet-ApiKey",
+        "feed.example/v3/index.json?token=***",
+        "user_agent",
+    ] {
+        assert!(shown.contains(kept), "{kept} not in {shown}");
+    }
+}

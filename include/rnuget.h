@@ -217,8 +217,8 @@ extern "C" {
 
 // Returns the version of the C ABI, bumped on any incompatible change (`RNUGET_ABI_VERSION`).
 //
-// Ownership: a plain value. NULL: no pointers. Threads: callable from any thread; it does not touch
-// the last error.
+// Ownership: a plain value. NULL: no pointers. Threads: callable from any thread; it does not
+// touch the last error.
 uint32_t rnuget_abi_version(void);
 
 // Returns the version of the rnuget library as a NUL-terminated string such as `"0.1.0"`.
@@ -751,9 +751,9 @@ enum rnuget_status rnuget_client_options_new(struct rnuget_client_options **out)
 // Frees client options.
 //
 // Ownership: takes back ownership; `options` must not be used afterwards.
-// NULL: `options` may be NULL; nothing happens. So does a pointer that is not a live client options object
-// (one freed already, unless rnuget has since made another at the same address, or a
-// handle of another type).
+// NULL: `options` may be NULL; nothing happens. So does a pointer that is not a live client
+// options object (one freed already, unless rnuget has since made another at the same
+// address, or a handle of another type).
 // Threads: must not race with another use of the same object; it does not touch the last error.
 void rnuget_client_options_free(struct rnuget_client_options *options);
 

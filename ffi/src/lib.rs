@@ -76,8 +76,8 @@ pub const RNUGET_ABI_VERSION: u32 = 1;
 
 /// Returns the version of the C ABI, bumped on any incompatible change (`RNUGET_ABI_VERSION`).
 ///
-/// Ownership: a plain value. NULL: no pointers. Threads: callable from any thread; it does not touch
-/// the last error.
+/// Ownership: a plain value. NULL: no pointers. Threads: callable from any thread; it does not
+/// touch the last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn rnuget_abi_version() -> u32 {
     boundary::guard_value(RNUGET_ABI_VERSION, || RNUGET_ABI_VERSION)

@@ -52,9 +52,9 @@ pub unsafe extern "C" fn rnuget_client_options_new(
 /// Frees client options.
 ///
 /// Ownership: takes back ownership; `options` must not be used afterwards.
-/// NULL: `options` may be NULL; nothing happens. So does a pointer that is not a live client options object
-/// (one freed already, unless rnuget has since made another at the same address, or a
-/// handle of another type).
+/// NULL: `options` may be NULL; nothing happens. So does a pointer that is not a live client
+/// options object (one freed already, unless rnuget has since made another at the same
+/// address, or a handle of another type).
 /// Threads: must not race with another use of the same object; it does not touch the last error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rnuget_client_options_free(options: *mut rnuget_client_options) {

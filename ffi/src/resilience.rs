@@ -1,6 +1,6 @@
-//! `rnuget_client_options_set_retry*`, `_set_max_retry_after_ms`, `_set_circuit_breaker`, `_set_source_limits` and
-//! `rnuget_client_breaker_stats`, `_limiter_stats`, `_reset_breakers`: retries, a circuit breaker
-//! per host and limits per source, set from C and read back as JSON.
+//! `rnuget_client_options_set_retry*`, `_set_max_retry_after_ms`, `_set_circuit_breaker`,
+//! `_set_source_limits` and `rnuget_client_breaker_stats`, `_limiter_stats`, `_reset_breakers`:
+//! retries, a circuit breaker per host and limits per source, set from C and read back as JSON.
 //!
 //! Each is off unless set, as in `rnuget::resilience::ResilienceOptions`.
 

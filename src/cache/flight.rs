@@ -122,7 +122,11 @@ impl Flights {
                     landed: false,
                 });
             }
-            debug!(target: "rnuget::cache", "waiting for the fetch of {} in flight", printable(&key));
+            debug!(
+                target: "rnuget::cache",
+                "waiting for the fetch of {} in flight",
+                printable(&key)
+            );
             let mut outcome = flight.outcome.lock();
             while outcome.is_none() {
                 if flight.done.wait_until(&mut outcome, deadline).timed_out() {

@@ -39,7 +39,8 @@ impl Cache {
     /// place) and the stored file is returned; otherwise [`CachedPackage::Network`] tells the
     /// caller to stream it itself. A disk tier that cannot be written (its folder cannot be
     /// made, or no file created in it) is warned about once and also answers `Network`: a
-    /// cache that cannot store fails no download. Offline, a miss is [`crate::ErrorKind::NotCached`].
+    /// cache that cannot store fails no download. Offline, a miss is
+    /// [`crate::ErrorKind::NotCached`].
     pub fn package(
         &self,
         context: &SourceCacheContext,
@@ -59,11 +60,21 @@ impl Cache {
         }
         let Some(disk) = self.disk.as_ref().filter(|_| entry.store) else {
             // The caller streams it: the decision still gets its line.
-            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, loggable(entry.url));
+            debug!(
+                target: "rnuget::cache",
+                "miss {} -> network {}",
+                entry.key,
+                loggable(entry.url)
+            );
             return Ok(CachedPackage::Network);
         };
         let mut store = || -> Result<CachedPackage> {
-            debug!(target: "rnuget::cache", "miss {} -> network {}", entry.key, loggable(entry.url));
+            debug!(
+                target: "rnuget::cache",
+                "miss {} -> network {}",
+                entry.key,
+                loggable(entry.url)
+            );
             let pending = match disk.begin_write(entry.source, entry.key) {
                 Ok(pending) => pending,
                 Err(err) => {
@@ -101,9 +112,17 @@ impl Cache {
     /// ones at debug level, so that a read-only cache does not flood the log.
     fn cannot_store_packages(&self, disk: &DiskCache, err: &Error) {
         if self.warned_unwritable.swap(true, Ordering::Relaxed) {
-            debug!(target: "rnuget::cache", "cannot store packages in {}: {err}", disk.root().display());
+            debug!(
+                target: "rnuget::cache",
+                "cannot store packages in {}: {err}",
+                disk.root().display()
+            );
         } else {
-            warn!(target: "rnuget::cache", "the disk cache at {} cannot store packages ({err}); downloading them directly", disk.root().display());
+            warn!(
+                target: "rnuget::cache",
+                "the disk cache at {} cannot store packages ({err}); downloading them directly",
+                disk.root().display()
+            );
         }
     }
 

@@ -367,7 +367,12 @@ impl Cache {
 
     pub(super) fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {
         let path = disk.path(entry.source, entry.key);
-        warn!(target: "rnuget::cache", "broken cache entry {} for {}, removing it: {err}", path.display(), loggable(entry.url));
+        warn!(
+            target: "rnuget::cache",
+            "broken cache entry {} for {}, removing it: {err}",
+            path.display(),
+            loggable(entry.url)
+        );
         disk.remove_invalid(entry.source, entry.key);
     }
 }

@@ -45,7 +45,11 @@ pub(crate) fn first_found<T>(
             Err(err) if err.is_not_found() => missing_from.push(source.name()),
             Err(err) if !seek.ignore_failed_sources => return Err(named(err, what)),
             Err(err) => {
-                log::warn!(target: "rnuget::client", "{what}: ignoring failed source '{}': {err}", printable(source.name()));
+                log::warn!(
+                    target: "rnuget::client",
+                    "{what}: ignoring failed source '{}': {err}",
+                    printable(source.name())
+                );
                 failed.push(source.name());
                 failures.push(err);
             }

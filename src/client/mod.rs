@@ -357,7 +357,11 @@ impl Client {
                 Err(err) if err.is_not_found() => {}
                 Err(err) => {
                     if self.ignore_failed_sources {
-                        log::warn!(target: "rnuget::client", "versions of {id}: ignoring failed source '{}': {err}", crate::observability::printable::printable(&answer.source));
+                        log::warn!(
+                            target: "rnuget::client",
+                            "versions of {id}: ignoring failed source '{}': {err}",
+                            crate::observability::printable::printable(&answer.source)
+                        );
                     }
                     failures.push(err);
                 }

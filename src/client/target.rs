@@ -5,7 +5,8 @@ use std::path::Path;
 use crate::{Error, ErrorKind, Result};
 
 /// Fails when a package could not be written to `path`: the path is a folder (or ends in a
-/// separator), or its parent folder is missing or not a folder. Checked first, so that a typo costs no download.
+/// separator), or its parent folder is missing or not a folder. Checked first, so that a typo
+/// costs no download.
 pub(crate) fn check_target(path: &Path) -> Result<()> {
     let shown = path.display();
     if path.as_os_str().is_empty() {

@@ -489,7 +489,11 @@ impl HttpClient {
         let elapsed = opened.started.elapsed().as_millis();
         match result {
             Ok(bytes) => {
-                debug!(target: "rnuget::http", "GET {shown} {} {bytes} bytes {elapsed} ms", opened.status);
+                debug!(
+                    target: "rnuget::http",
+                    "GET {shown} {} {bytes} bytes {elapsed} ms",
+                    opened.status
+                );
                 Ok((bytes, opened.status))
             }
             Err(err) => {
@@ -513,7 +517,11 @@ impl HttpClient {
                     )
                     .with_url(&shown),
                 };
-                debug!(target: "rnuget::http", "GET {shown} {} failed after {elapsed} ms: {err}", opened.status);
+                debug!(
+                    target: "rnuget::http",
+                    "GET {shown} {} failed after {elapsed} ms: {err}",
+                    opened.status
+                );
                 Err(err.with_status(opened.status))
             }
         }
@@ -589,7 +597,12 @@ impl HttpClient {
                 });
             }
             let next = url::resolve(&current, location.as_deref().unwrap_or_default());
-            debug!(target: "rnuget::http", "GET {} {status} -> {} {ms} ms", url::loggable(&current), url::loggable(&next));
+            debug!(
+                target: "rnuget::http",
+                "GET {} {status} -> {} {ms} ms",
+                url::loggable(&current),
+                url::loggable(&next)
+            );
             drain(response);
             if !url::is_http_url(&next) {
                 // Only http and https are followed; anything else is the server's fault.

@@ -119,7 +119,11 @@ impl RetryPolicy {
             let err = match attempt() {
                 Ok(value) => {
                     if attempts > 1 {
-                        warn!(target: "rnuget::http", "GET {} succeeded at attempt {attempts}", super::url::loggable(url));
+                        warn!(
+                            target: "rnuget::http",
+                            "GET {} succeeded at attempt {attempts}",
+                            super::url::loggable(url)
+                        );
                     }
                     return Ok(value);
                 }
@@ -130,7 +134,12 @@ impl RetryPolicy {
             }
             on_retry(&err);
             let wait = self.delay_after(attempts, &err, clock.wall());
-            debug!(target: "rnuget::http", "GET {} attempt {attempts} failed ({err}); retrying in {} ms", super::url::loggable(url), wait.as_millis());
+            debug!(
+                target: "rnuget::http",
+                "GET {} attempt {attempts} failed ({err}); retrying in {} ms",
+                super::url::loggable(url),
+                wait.as_millis()
+            );
             clock.sleep(wait);
         }
     }

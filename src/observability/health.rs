@@ -237,7 +237,12 @@ impl HealthChecker {
             }
             Err(err) => (HealthStatus::Unhealthy, err.status(), Some(err.to_string())),
         };
-        log::debug!(target: "rnuget::health", "source {}: {status:?} in {} ms", super::printable::printable(name), elapsed.as_millis());
+        log::debug!(
+            target: "rnuget::health",
+            "source {}: {status:?} in {} ms",
+            super::printable::printable(name),
+            elapsed.as_millis()
+        );
         let health = SourceHealth {
             name: name.to_string(),
             url: source,

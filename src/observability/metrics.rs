@@ -426,7 +426,8 @@ impl Metrics {
 
 impl Metrics {
     /// Records that a try to `host` failed with `err` and is tried again. Past the first
-    /// [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) hosts, retries count under the host [`OTHER_HOSTS`](super::OTHER_HOSTS).
+    /// [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) hosts, retries count under the host
+    /// [`OTHER_HOSTS`](super::OTHER_HOSTS).
     pub fn retry(&self, host: &str, err: &Error) {
         let reason = match err.status() {
             Some(code) => status_label(code),
@@ -436,8 +437,9 @@ impl Metrics {
         self.retries.with_label_values(&[host, reason]).inc();
     }
 
-    /// Sets the state of `host`'s breaker. A host past the first [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) has no
-    /// state series (one series for many breakers would say nothing true).
+    /// Sets the state of `host`'s breaker. A host past the first
+    /// [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) has no state series (one series for many
+    /// breakers would say nothing true).
     pub fn set_breaker_state(&self, host: &str, state: BreakerState) {
         let value = match state {
             BreakerState::Closed => 0,
@@ -450,7 +452,8 @@ impl Metrics {
     }
 
     /// Records a failure counted against `host`'s breaker; past the first
-    /// [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) hosts, under the host [`OTHER_HOSTS`](super::OTHER_HOSTS).
+    /// [`MAX_HOST_LABELS`](super::MAX_HOST_LABELS) hosts, under the host
+    /// [`OTHER_HOSTS`](super::OTHER_HOSTS).
     pub fn breaker_failure(&self, host: &str) {
         let host = self.hosts.label(host);
         self.breaker_failures.with_label_values(&[host]).inc();

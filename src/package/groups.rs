@@ -81,7 +81,11 @@ impl<'a, 'i> Metadata<'a, 'i> {
         let range = match xml::attribute(node, "version") {
             None | Some("") => VersionRange::all(),
             Some(text) => VersionRange::try_parse(text).unwrap_or_else(|| {
-                log::warn!(target: "rnuget::package", "{}: dependency {id}: range {text:?} is not a version range; any version is allowed", self.label);
+                log::warn!(
+                    target: "rnuget::package",
+                    "{}: dependency {id}: range {text:?} is not a version range; any version is allowed",
+                    self.label
+                );
                 VersionRange::all()
             }),
         };

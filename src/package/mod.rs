@@ -126,7 +126,12 @@ impl PackageReader {
             sha512.clone()
         };
         let id = crate::observability::printable::printable(&nuspec.id);
-        log::debug!(target: "rnuget::package", "{label}: {id} {} ({} entries)", nuspec.version, archive.files.len());
+        log::debug!(
+            target: "rnuget::package",
+            "{label}: {id} {} ({} entries)",
+            nuspec.version,
+            archive.files.len()
+        );
         Ok(PackageReader {
             files: archive.files,
             signed: archive.signed,

@@ -86,7 +86,10 @@ pub fn to_file(
     // Part files left in this folder by killed downloads would otherwise stay forever.
     for stale in temp_file::remove_stale(path, PART_SUFFIX) {
         let shown = crate::observability::printable::printable_owned(stale.display().to_string());
-        log::warn!(target: "rnuget::protocol", "removed {shown}, left by a download whose process no longer runs");
+        log::warn!(
+            target: "rnuget::protocol",
+            "removed {shown}, left by a download whose process no longer runs"
+        );
     }
     let mut temp = TempFile::beside(path, PART_SUFFIX).map_err(|e| fail(io_error(e, path)))?;
     let mut writer = HashingWriter::new(BufWriter::new(temp.take_file()?));

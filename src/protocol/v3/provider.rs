@@ -348,7 +348,11 @@ impl V3Provider {
             match call(endpoint) {
                 Ok(value) => return Ok(value),
                 Err(err) => {
-                    log::debug!(target: "rnuget::protocol", "{name} at {} failed: {err}", crate::http::loggable(endpoint));
+                    log::debug!(
+                        target: "rnuget::protocol",
+                        "{name} at {} failed: {err}",
+                        crate::http::loggable(endpoint)
+                    );
                     last = err;
                 }
             }

@@ -65,6 +65,8 @@ pub(crate) struct PendingWrite<'a> {
     cache: &'a DiskCache,
     path: PathBuf,
     temp: TempFile,
+    /// The source the entry belongs to, so that messages show its paths masked.
+    source: String,
 }
 
 impl PendingWrite<'_> {
@@ -75,22 +77,28 @@ impl PendingWrite<'_> {
         fill: &mut dyn FnMut(&mut dyn Write) -> Result<u64>,
         validate: &dyn Fn(&Path) -> Result<()>,
     ) -> Result<(PathBuf, u64)> {
+        let cache = self.cache;
+        let shown = |path: &Path| cache.shown(&self.source, path);
         let temp = &mut self.temp;
         let written = {
-            let file = temp.take_file().map_err(|e| io_error(e, temp.path()))?;
+            let file = temp
+                .take_file()
+                .map_err(|e| io_error(e, &shown(temp.path())))?;
             let mut writer = BufWriter::new(file);
             let written = fill(&mut writer)?;
             writer
                 .into_inner()
-                .map_err(|e| io_error(e.into_error(), temp.path()))?;
+                .map_err(|e| io_error(e.into_error(), &shown(temp.path())))?;
             written
         };
         validate(temp.path())?;
         let path = self.path;
         let replaced = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        self.temp.persist(&path).map_err(|e| io_error(e, &path))?;
-        self.cache.writes.fetch_add(1, Ordering::Relaxed);
-        debug!(target: "rnuget::cache", "stored {} ({written} bytes)", path.display());
+        self.temp
+            .persist(&path)
+            .map_err(|e| io_error(e, &shown(&path)))?;
+        cache.writes.fetch_add(1, Ordering::Relaxed);
+        debug!(target: "rnuget::cache", "stored {} ({written} bytes)", shown(&path));
         self.cache.account(written, replaced);
         Ok((path, written))
     }
@@ -156,15 +164,34 @@ impl DiskCache {
             .join(naming::file_name(key))
     }
 
+    /// A path of `source`'s folder as logs and errors show it: the folder's URL tail with its
+    /// secret query values masked ([`naming::shown_folder_name`]).
+    pub fn shown(&self, source: &str, path: &Path) -> String {
+        let real = naming::source_folder_name(source);
+        let shown = naming::shown_folder_name(source);
+        if real == shown {
+            return path.display().to_string();
+        }
+        path.components()
+            .map(|part| match part.as_os_str().to_str() {
+                Some(name) if name == real => std::ffi::OsString::from(&shown),
+                _ => part.as_os_str().to_owned(),
+            })
+            .collect::<PathBuf>()
+            .display()
+            .to_string()
+    }
+
     /// The entry, when its file exists and is fresh for `context`.
     pub fn read(&self, source: &str, key: &str, context: &SourceCacheContext) -> Option<DiskHit> {
         let path = self.path(source, key);
-        let hit = open_fresh(&path, context).and_then(|(mut file, modified)| {
+        let shown = || self.shown(source, &path);
+        let hit = open_fresh(&path, &shown, context).and_then(|(mut file, modified)| {
             let mut bytes = Vec::new();
             match file.read_to_end(&mut bytes) {
                 Ok(_) => Some(DiskHit { bytes, modified }),
                 Err(err) => {
-                    debug!(target: "rnuget::cache", "cannot read {}: {err}", path.display());
+                    debug!(target: "rnuget::cache", "cannot read {}: {err}", shown());
                     None
                 }
             }
@@ -182,7 +209,8 @@ impl DiskCache {
         context: &SourceCacheContext,
     ) -> Option<(PathBuf, SystemTime)> {
         let path = self.path(source, key);
-        let found = open_fresh(&path, context).map(|(_, modified)| modified);
+        let shown = || self.shown(source, &path);
+        let found = open_fresh(&path, &shown, context).map(|(_, modified)| modified);
         self.count(found.is_some());
         found.map(|modified| (path, modified))
     }
@@ -220,13 +248,15 @@ impl DiskCache {
     pub(crate) fn begin_write(&self, source: &str, key: &str) -> Result<PendingWrite<'_>> {
         let path = self.path(source, key);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| io_error(e, dir))?;
+            fs::create_dir_all(dir).map_err(|e| io_error(e, &self.shown(source, dir)))?;
         }
-        let temp = TempFile::beside(&path, TEMP_SUFFIX).map_err(|e| io_error(e, &path))?;
+        let temp = TempFile::beside(&path, TEMP_SUFFIX)
+            .map_err(|e| io_error(e, &self.shown(source, &path)))?;
         Ok(PendingWrite {
             cache: self,
             path,
             temp,
+            source: source.to_string(),
         })
     }
 
@@ -251,7 +281,7 @@ impl DiskCache {
                 match fs::remove_file(&file.path) {
                     Ok(()) => removed += 1,
                     Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                    Err(err) => return Err(io_error(err, &file.path)),
+                    Err(err) => return Err(io_error(err, &naming::without_url_tails(&file.path))),
                 }
             }
         }
@@ -316,11 +346,13 @@ impl DiskCache {
                 Ok(()) => {
                     total -= file.len;
                     self.evictions.fetch_add(1, Ordering::Relaxed);
-                    debug!(target: "rnuget::cache", "evicted {}", file.path.display());
+                    let shown = naming::without_url_tails(&file.path);
+                    debug!(target: "rnuget::cache", "evicted {shown}");
                 }
                 Err(err) if err.kind() == io::ErrorKind::NotFound => total -= file.len,
                 Err(err) => {
-                    warn!(target: "rnuget::cache", "cannot evict {}: {err}", file.path.display())
+                    let shown = naming::without_url_tails(&file.path);
+                    warn!(target: "rnuget::cache", "cannot evict {shown}: {err}");
                 }
             }
         }
@@ -330,7 +362,11 @@ impl DiskCache {
 
 /// Opens `path` when it exists and is fresh; the time comes from the open file itself, so that
 /// a rename between the check and the read cannot pair one file's age with another's bytes.
-fn open_fresh(path: &Path, context: &SourceCacheContext) -> Option<(File, SystemTime)> {
+fn open_fresh(
+    path: &Path,
+    shown: &dyn Fn() -> String,
+    context: &SourceCacheContext,
+) -> Option<(File, SystemTime)> {
     let file = File::open(path).ok()?;
     let metadata = file.metadata().ok()?;
     let modified = metadata.modified().ok()?;
@@ -338,7 +374,7 @@ fn open_fresh(path: &Path, context: &SourceCacheContext) -> Option<(File, System
         .duration_since(modified)
         .unwrap_or(Duration::ZERO);
     if !context.accepts_age(age) {
-        debug!(target: "rnuget::cache", "{} is {}s old: stale", path.display(), age.as_secs());
+        debug!(target: "rnuget::cache", "{} is {}s old: stale", shown(), age.as_secs());
         return None;
     }
     // The access time orders eviction; the modification time (freshness) is left alone.
@@ -346,8 +382,9 @@ fn open_fresh(path: &Path, context: &SourceCacheContext) -> Option<(File, System
     Some((file, modified))
 }
 
-fn io_error(err: io::Error, path: &Path) -> Error {
-    Error::from(err).context(format!("cache file {}", path.display()))
+/// `shown`: the path as [`DiskCache::shown`] shows it.
+fn io_error(err: io::Error, shown: &str) -> Error {
+    Error::from(err).context(format!("cache file {shown}"))
 }
 
 /// A file found under the root.

@@ -38,17 +38,50 @@ pub const SERVICE_INDEX_KEY: &str = "service_index";
 
 /// The folder of a source inside the cache root.
 ///
-/// TODO(query secrets in cache paths): the name ends with the URL's last 32 characters, as
-/// NuGet names it, so a secret query value at the end of a source URL (`?token=...`) is part
-/// of the folder's name, and of the cache paths debug lines and package-read errors show.
+/// The name ends with the URL's last 32 characters, as NuGet names it, so a secret query value
+/// at the end of a source URL (`?token=...`) is part of it: logs and errors show cache paths
+/// through [`shown_folder_name`] and [`without_url_tails`].
 pub fn source_folder_name(source_url: &str) -> String {
-    let units: Vec<u16> = source_url.encode_utf16().collect();
+    folder_name(&short_hash(source_url), source_url)
+}
+
+/// The folder of a source as logs and errors show it: [`source_folder_name`] with its tail
+/// taken from the URL with its secret query values masked (`token=***`). The same as the real
+/// name for a URL without secrets.
+pub fn shown_folder_name(source_url: &str) -> String {
+    folder_name(&short_hash(source_url), &crate::http::loggable(source_url))
+}
+
+/// `<hash>$<the last 32 UTF-16 units of url>`, characters the OS forbids replaced.
+fn folder_name(hash: &str, url: &str) -> String {
+    let units: Vec<u16> = url.encode_utf16().collect();
     let tail = if units.len() > URL_TAIL_UNITS {
         String::from_utf16_lossy(&units[units.len() - URL_TAIL_UNITS..])
     } else {
-        source_url.to_string()
+        url.to_string()
     };
-    remove_invalid_file_name_chars(&format!("{}${tail}", short_hash(source_url)))
+    remove_invalid_file_name_chars(&format!("{hash}${tail}"))
+}
+
+/// A path under the cache root as logs show it when its source is not known (eviction walks
+/// every folder): each source folder's name cut to its hash, `<hash>$...`, since its URL tail
+/// may end with a secret.
+pub fn without_url_tails(path: &Path) -> String {
+    path.components()
+        .map(|part| {
+            let text = part.as_os_str().to_string_lossy();
+            match text.split_once('$') {
+                Some((hash, _)) if is_short_hash(hash) => format!("{hash}$..."),
+                _ => text.into_owned(),
+            }
+        })
+        .collect::<PathBuf>()
+        .display()
+        .to_string()
+}
+
+fn is_short_hash(text: &str) -> bool {
+    text.len() == 2 * HASH_BYTES && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The file name of a cache key (`<key>.dat`, unsafe characters replaced).
@@ -261,6 +294,27 @@ mod tests {
         assert_eq!(remove_invalid_file_name_chars("a____b"), "a_b");
         assert_eq!(remove_invalid_file_name_chars("a_____b"), "a__b");
         assert_eq!(remove_invalid_file_name_chars("x//y"), "x_y");
+    }
+
+    #[test]
+    fn shown_folder_names_mask_the_secrets_their_url_tail_may_end_with() {
+        let plain = "https://api.nuget.org/v3/index.json";
+        assert_eq!(shown_folder_name(plain), source_folder_name(plain));
+        // A token longer than the tail: the real name ends with its last 32 characters.
+        let token = "0123456789abcdef".repeat(4);
+        let secret = format!("https://feed.example/v3/index.json?token={token}");
+        let real = source_folder_name(&secret);
+        let shown = shown_folder_name(&secret);
+        assert!(real.ends_with(&token[32..]), "{real}");
+        assert_eq!(&shown[..41], &real[..41], "the same hash");
+        assert!(shown.ends_with("index.json?token=***"), "{shown}");
+        assert!(!shown.contains(&token[32..]), "{shown}");
+
+        let path = Path::new("/cache").join(&real).join("list_a_index.dat");
+        let cut = without_url_tails(&path);
+        assert_eq!(cut, format!("/cache/{}$.../list_a_index.dat", &real[..40]));
+        // A folder name that is not `<hash>$...` stays as it is.
+        assert_eq!(without_url_tails(Path::new("/a$b/c")), "/a$b/c");
     }
 
     #[test]

@@ -366,11 +366,10 @@ impl Cache {
     }
 
     pub(super) fn discard(&self, disk: &DiskCache, entry: Entry<'_>, err: &Error) {
-        let path = disk.path(entry.source, entry.key);
+        let path = disk.shown(entry.source, &disk.path(entry.source, entry.key));
         warn!(
             target: "rnuget::cache",
-            "broken cache entry {} for {}, removing it: {err}",
-            path.display(),
+            "broken cache entry {path} for {}, removing it: {err}",
             loggable(entry.url)
         );
         disk.remove_invalid(entry.source, entry.key);

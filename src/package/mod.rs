@@ -72,10 +72,16 @@ impl PackageReader {
 
     /// [`Self::open`] within the given limits.
     pub fn open_with_limits(path: &Path, limits: &PackageLimits) -> Result<Self> {
-        let label = path.display().to_string();
+        Self::open_labelled(path, &path.display().to_string(), limits)
+    }
+
+    /// [`Self::open_with_limits`], naming the package `label` in errors rather than by its
+    /// path (a temporary file's name says nothing to the caller, and a cache path may end with
+    /// a secret of its source's URL).
+    pub fn open_labelled(path: &Path, label: &str, limits: &PackageLimits) -> Result<Self> {
         let file = File::open(path)
             .map_err(|err| Error::from(err).context(format!("{label}: cannot open package")))?;
-        Self::read(BufReader::new(file), label, limits)
+        Self::read(BufReader::new(file), label.to_string(), limits)
     }
 
     /// Validates and opens a package held in memory, within the default [`PackageLimits`].

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha512};
 
 use crate::error::strip_credentials;
-use crate::package::PackageReader;
+use crate::package::{PackageLimits, PackageReader};
 use crate::protocol::DownloadInfo;
 use crate::temp_file::{self, TempFile};
 use crate::version::NuGetVersion;
@@ -67,7 +67,9 @@ impl Requested<'_> {
 
 /// Reads the package at `path` as a whole and checks that it is `wanted`.
 pub fn validate(path: &Path, wanted: Requested<'_>, url: &str) -> Result<()> {
-    wanted.check(&PackageReader::open(path)?, url)
+    let label = format!("package {}", wanted.label());
+    let package = PackageReader::open_labelled(path, &label, &PackageLimits::DEFAULT)?;
+    wanted.check(&package, url)
 }
 
 /// Downloads `url` to `path`.

@@ -607,8 +607,13 @@ impl V3Provider {
         })?;
         let bytes = match &found {
             CachedPackage::Memory(bytes) => return Ok(bytes.to_vec()),
-            CachedPackage::File(path) => std::fs::read(path)
-                .map_err(|e| self.named(Error::from(e).context(path.display())))?,
+            CachedPackage::File(path) => std::fs::read(path).map_err(|e| {
+                let shown = match self.cache.disk() {
+                    Some(disk) => disk.shown(&self.source_url, path),
+                    None => path.display().to_string(),
+                };
+                self.named(Error::from(e).context(format!("cache file {shown}")))
+            })?,
             CachedPackage::Network => {
                 let stream = |writer: &mut dyn Write| self.stream(context, url, writer);
                 download::to_vec(&stream, url, wanted).map_err(|e| self.named(e))?

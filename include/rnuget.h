@@ -1007,6 +1007,27 @@ const char *rnuget_status_name(int status);
 // Threads: callable from any thread; it does not touch the last error.
 void rnuget_string_free(char *text);
 
+// Makes a client whose calls take part in the caller's trace: every request they send carries
+// `traceparent: 00-<trace id>-<a fresh span id>-<flags>` with the trace id and flags of
+// `traceparent` (W3C `version-traceid-parentid-flags`, lowercase hex), and `tracestate` as
+// given (NULL for none). It shares `client`'s sources, connections, service indexes and
+// cache, and keeps its context (cache flags, max age, session id): make one per traced
+// operation, from a client made by `rnuget_client_with_context` too.
+//
+// Ownership: `*out` receives a new client; release it with `rnuget_client_free` (before or
+// after `client`).
+// NULL: `client`, `traceparent` or `out` NULL gives `RNUGET_ERR_NULL_ARGUMENT`; `tracestate`
+// may be NULL. On failure `*out` is NULL.
+// Errors: `RNUGET_ERR_INVALID_ARGUMENT` for a `traceparent` that is not W3C (an all-zero id,
+// uppercase hex, the version `ff`, ...) or a `tracestate` that is not printable ASCII of at
+// most 512 characters; `RNUGET_ERR_INVALID_UTF8` for text that is not UTF-8.
+// Lifetime: `client` must be live during the call; the strings are copied.
+// Threads: callable from any thread.
+enum rnuget_status rnuget_client_with_trace(const struct rnuget_client *client,
+                                            const char *traceparent,
+                                            const char *tracestate,
+                                            struct rnuget_client **out);
+
 // Parses `input` as a NuGet version with NuGet's lenient rules (`NuGetVersion.TryParse`: one to
 // four numbers, an optional `-release` label and `+metadata`), e.g. `"1.0"` or `"2.1.0-beta.1"`.
 //

@@ -1514,9 +1514,55 @@ static void test_log_callback(const struct feed *feed) {
   mtx_destroy(&second.lock);
 }
 
+/* The trace id the harness (ffi/tests/c.rs) looks for in the requests the feed received. */
+#define TRACE_ID "0af7651916cd43dd8448eb211c80319c"
+#define CALLER_SPAN "b7ad6b7169203331"
+
+static void test_trace_context(const struct feed *feed) {
+  rnuget_client *client = NULL;
+  const char *const sources[] = {feed->url};
+  CHECK_STATUS(rnuget_client_new(sources, 1, NULL, &client), RNUGET_OK);
+  if (client == NULL) {
+    return;
+  }
+  const char *traceparent = "00-" TRACE_ID "-" CALLER_SPAN "-01";
+  rnuget_client *traced = (rnuget_client *)1;
+  CHECK_STATUS(rnuget_client_with_trace(NULL, traceparent, NULL, &traced),
+               RNUGET_ERR_NULL_ARGUMENT);
+  CHECK(traced == NULL);
+  CHECK_STATUS(rnuget_client_with_trace(client, NULL, NULL, &traced), RNUGET_ERR_NULL_ARGUMENT);
+  CHECK_STATUS(rnuget_client_with_trace(client, traceparent, NULL, NULL), RNUGET_ERR_NULL_ARGUMENT);
+
+  /* Not W3C: uppercase hex, an all-zero trace id, a control character in tracestate. */
+  const char *uppercase = "00-0AF7651916CD43DD8448EB211C80319C-" CALLER_SPAN "-01";
+  CHECK_STATUS(rnuget_client_with_trace(client, uppercase, NULL, &traced),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "bad traceparent");
+  const char *zero = "00-00000000000000000000000000000000-" CALLER_SPAN "-01";
+  CHECK_STATUS(rnuget_client_with_trace(client, zero, NULL, &traced), RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "trace id");
+  CHECK_STATUS(rnuget_client_with_trace(client, traceparent, "a=\x01", &traced),
+               RNUGET_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(rnuget_last_error_message(), "bad tracestate");
+  CHECK(traced == NULL);
+
+  /* A traced client keeps the session of the client it came from and answers as it does. */
+  CHECK_STATUS(rnuget_client_with_trace(client, traceparent, "rnuget=c", &traced), RNUGET_OK);
+  if (traced != NULL) {
+    CHECK_STR(rnuget_client_session_id(traced), rnuget_client_session_id(client));
+    char *json = NULL;
+    CHECK_STATUS(rnuget_client_list_versions(traced, feed->id, &json), RNUGET_OK);
+    CHECK_STR(json, feed->versions_json);
+    rnuget_string_free(json);
+    rnuget_client_free(traced);
+  }
+  rnuget_client_free(client);
+}
+
 static void test_observability(const struct feed *feed) {
   test_metrics_and_health(feed);
   test_log_callback(feed);
+  test_trace_context(feed);
 }
 
 int main(int argc, char **argv) {

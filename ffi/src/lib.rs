@@ -54,6 +54,7 @@ mod range;
 mod resilience;
 mod status;
 mod strings;
+mod trace;
 mod version;
 
 pub use autocomplete::RNUGET_AUTOCOMPLETE_PRERELEASE;

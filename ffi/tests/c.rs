@@ -274,6 +274,32 @@ impl TestArgs {
             .arg(&self.failing_url);
     }
 
+    /// The C program's traced client (`test_trace_context`) sent its requests with the
+    /// caller's trace id, a span id of their own and the caller's `tracestate`.
+    fn assert_traced(feed: &DemoFeed) {
+        let prefix = "00-0af7651916cd43dd8448eb211c80319c-";
+        let traced: Vec<_> = feed
+            .server()
+            .requests()
+            .into_iter()
+            .filter(|r| {
+                r.header("traceparent")
+                    .is_some_and(|t| t.starts_with(prefix))
+            })
+            .collect();
+        assert!(
+            !traced.is_empty(),
+            "no request carried the C caller's trace"
+        );
+        for request in &traced {
+            let traceparent = request.header("traceparent").unwrap_or_default();
+            assert_eq!(traceparent.len(), 55, "{traceparent}");
+            assert!(traceparent.ends_with("-01"), "{traceparent}");
+            assert!(!traceparent.contains("b7ad6b7169203331"), "{traceparent}");
+            assert_eq!(request.header("tracestate"), Some("rnuget=c"));
+        }
+    }
+
     /// The C program downloaded the package to the path given: the bytes must be the feed's.
     fn assert_downloaded(&self) {
         let written = std::fs::read(&self.download_path).expect("the C test wrote the download");
@@ -297,6 +323,7 @@ fn c_tests_pass_with_sanitizers_where_available() {
     let output = run(command);
     assert!(String::from_utf8_lossy(&output.stdout).contains(", 0 failed"));
     args.assert_downloaded();
+    TestArgs::assert_traced(&feed);
 }
 
 #[test]

@@ -128,6 +128,11 @@ impl Guards {
             })?),
             None => None,
         };
+        // A permit past the open timeout made the breaker half-open: the gauge says so while
+        // that probe is in the air, not only once it ended.
+        if let (Some(metrics), Some((breaker, host))) = (metrics, &breaker) {
+            metrics.set_breaker_state(host, breaker.state());
+        }
         let on_retry = |err: &Error| {
             if let Some(metrics) = metrics {
                 let host = host_key(url).unwrap_or_default();

@@ -9,7 +9,8 @@
 //! URL's origin only, and never logged.
 //!
 //! ```text
-//! client.rs   HttpClient: requests, redirects, logging
+//! client.rs   HttpClient: requests, deadlines, bodies, metrics
+//! hops.rs     one GET's hops: redirects under the credentials rule, headers, timeouts
 //! options.rs  HttpOptions and their defaults, session ids
 //! body.rs     deflate decoding, copying under a size cap
 //! errors.rs   transport errors and statuses as crate::Error
@@ -24,6 +25,7 @@ mod client;
 mod date;
 mod errors;
 mod guard;
+mod hops;
 mod options;
 mod retry;
 mod url;

@@ -2,6 +2,7 @@
 //! and an API key header) and a source that always fails, then the log lines, the metrics text,
 //! the spans, the health report and the `traceparent` headers the feed received.
 
+mod breaker_gauge;
 mod cache_health;
 mod cache_hits;
 mod fern_setup;

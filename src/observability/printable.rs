@@ -19,7 +19,7 @@ pub fn is_unprintable(c: char) -> bool {
 /// a feed normally sends) is told by one pass over its bytes, since this runs on every cached
 /// call (span attributes).
 pub fn has_unprintable(text: &str) -> bool {
-    text.bytes().any(|b| b < 0x20 || b >= 0x7f) && text.chars().any(is_unprintable)
+    text.bytes().any(|b| !(0x20..0x7f).contains(&b)) && text.chars().any(is_unprintable)
 }
 
 /// `text` with every [`is_unprintable`] character escaped as Rust writes it (`\n`, `\r`,

@@ -7,7 +7,7 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::observability::printable::is_unprintable;
+use crate::observability::printable::{has_unprintable, is_unprintable};
 
 /// A user name and password taken from a URL's `user:password@`; never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -193,7 +193,7 @@ pub fn loggable(url: &str) -> String {
 /// [`loggable`] without allocating when there is nothing to hide (no `@`, no query, nothing
 /// unprintable): for the span attributes of every cached call.
 pub fn loggable_cow(url: &str) -> Cow<'_, str> {
-    if url.contains(['@', '?']) || url.chars().any(is_unprintable) {
+    if url.contains(['@', '?']) || has_unprintable(url) {
         Cow::Owned(loggable(url))
     } else {
         Cow::Borrowed(url)
@@ -203,7 +203,7 @@ pub fn loggable_cow(url: &str) -> Cow<'_, str> {
 /// `url` with every character that must not reach a log line raw (see
 /// [`is_unprintable`]) percent-encoded, byte by byte of its UTF-8 form.
 pub fn escape_unprintable(url: &str) -> Cow<'_, str> {
-    if !url.chars().any(is_unprintable) {
+    if !has_unprintable(url) {
         return Cow::Borrowed(url);
     }
     let mut out = String::with_capacity(url.len() + 8);

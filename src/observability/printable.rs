@@ -15,10 +15,17 @@ pub fn is_unprintable(c: char) -> bool {
         )
 }
 
+/// Whether `text` holds an [`is_unprintable`] character. Plain ASCII text (every URL and name
+/// a feed normally sends) is told by one pass over its bytes, since this runs on every cached
+/// call (span attributes).
+pub fn has_unprintable(text: &str) -> bool {
+    text.bytes().any(|b| !(0x20..0x7f).contains(&b)) && text.chars().any(is_unprintable)
+}
+
 /// `text` with every [`is_unprintable`] character escaped as Rust writes it (`\n`, `\r`,
 /// `\u{1b}`), everything else as it is; borrowed when there is nothing to escape.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unprintable) {
+    if !has_unprintable(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -54,5 +61,6 @@ mod tests {
         );
         assert_eq!(printable_owned("ok".into()), "ok");
         assert_eq!(printable_owned("a\nb".into()), r"a\nb");
+        assert!(!has_unprintable("http://h/é/x?q=1") && has_unprintable("é\u{2066}"));
     }
 }

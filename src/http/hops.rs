@@ -60,7 +60,9 @@ impl HttpClient {
         let limit = self.header_deadline(purpose);
         let deadline = deadline_after(started, limit);
         let (mut current, credentials) = url::split_credentials(url);
-        let home = url::origin(&current);
+        // The caller's URL passed `check_user_info`, so the strict reading agrees with the
+        // one that split its credentials off; every later hop is a server's URL.
+        let home = url::strict_origin(&current);
         let mut redirects = 0u32;
         loop {
             let hop_started = Instant::now();
@@ -144,7 +146,7 @@ impl HttpClient {
                 .with_status(status));
             }
             // A Location may carry its own user info; it is dropped, never used.
-            current = url::split_credentials(&next).0;
+            current = url::without_user_info(&next);
         }
     }
 
@@ -229,7 +231,7 @@ struct Who<'a> {
 }
 
 fn same_origin(home: &Option<Origin>, url: &str) -> bool {
-    home.is_some() && *home == url::origin(url)
+    home.is_some() && *home == url::strict_origin(url)
 }
 
 fn is_redirect(status: u16) -> bool {

@@ -358,6 +358,26 @@ fn credentials_and_extra_headers_are_not_forwarded_across_origins() {
 }
 
 #[test]
+fn a_redirect_is_followed_to_the_host_its_authority_names_even_with_an_at_in_its_path() {
+    // `http://127.0.0.1:<port>/x@127.0.0.1:1/p` is host 127.0.0.1:<port> by RFC 3986, not
+    // port 1 with user info `127.0.0.1:<port>/x`; it is another origin than the first server.
+    let other = serve("{\"from\":\"other\"}");
+    let location = format!("{}/x@127.0.0.1:1/p", other.base_url());
+    let home =
+        LoopbackServer::start(move |_| Response::new(302, "").with_header("Location", &location))
+            .unwrap();
+    let port = home.addr().port();
+    let value: serde_json::Value = client()
+        .get_json(&format!("http://me:s3cret@127.0.0.1:{port}/start"))
+        .unwrap();
+    assert_eq!(value["from"], "other");
+    let landed = &other.requests()[0];
+    assert_eq!(landed.path(), "/x@127.0.0.1:1/p");
+    assert_eq!(landed.header("Authorization"), None);
+    assert!(home.requests()[0].header("Authorization").is_some());
+}
+
+#[test]
 fn errors_never_show_credentials() {
     let server = LoopbackServer::start(|_| Response::new(401, "no")).unwrap();
     let port = server.addr().port();

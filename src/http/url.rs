@@ -109,6 +109,31 @@ pub fn check_port(url: &str) -> crate::Result<()> {
 /// The origin of an absolute URL, `None` when it has no `scheme://authority`.
 pub fn origin(url: &str) -> Option<Origin> {
     let (start, end) = authority_span(url)?;
+    origin_in(url, start, end)
+}
+
+/// The origin of a URL a server gave (a redirect's `Location`), read by RFC 3986 alone: its
+/// authority ends at the first `/`, `?` or `#`. A caller's URL is read by the rule that leans to
+/// hiding a password ([`crate::error::user_info_span`]); a server's URL is where a request
+/// goes, so it is read as every HTTP client reads it (`http://h:8443/a@b/` is host `h`).
+pub fn strict_origin(url: &str) -> Option<Origin> {
+    let (start, end) = strict_authority_span(url)?;
+    origin_in(url, start, end)
+}
+
+/// A URL a server gave with the user info of its RFC 3986 authority removed (see
+/// [`strict_origin`]): a `Location` may name credentials, which are never used.
+pub fn without_user_info(url: &str) -> String {
+    match strict_authority_span(url) {
+        Some((start, end)) => match url[start..end].rfind('@') {
+            Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+fn origin_in(url: &str, start: usize, end: usize) -> Option<Origin> {
     let scheme = url[..start - 3].to_ascii_lowercase();
     let authority = &url[start..end];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
@@ -269,6 +294,15 @@ pub fn resolve(base: &str, location: &str) -> String {
 }
 
 /// Byte range of the authority (`user@host:port`) of an absolute URL.
+/// The authority by RFC 3986: from after `scheme://` to the first `/`, `?` or `#`.
+fn strict_authority_span(url: &str) -> Option<(usize, usize)> {
+    let (start, _) = authority_span(url)?;
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    Some((start, end))
+}
+
 fn authority_span(url: &str) -> Option<(usize, usize)> {
     let scheme_end = url.find("://")?;
     if !url[..scheme_end]
@@ -502,5 +536,19 @@ mod tests {
     fn percent_decoding_keeps_bad_escapes() {
         assert_eq!(percent_decode("a%20b%zz%4"), "a b%zz%4");
         assert_eq!(percent_decode("%41"), "A");
+    }
+
+    #[test]
+    fn a_servers_url_is_read_by_rfc_3986_alone() {
+        let weird = "http://cdn.example:8443/x@other.example/p";
+        let origin = strict_origin(weird).unwrap();
+        assert_eq!(origin, strict_origin("http://cdn.example:8443/").unwrap());
+        assert_ne!(Some(origin), strict_origin("http://other.example/"));
+        assert_eq!(without_user_info(weird), weird);
+        assert_eq!(
+            without_user_info("https://u:p@cdn.example/a@b"),
+            "https://cdn.example/a@b"
+        );
+        assert_eq!(without_user_info("not a url"), "not a url");
     }
 }

@@ -77,37 +77,8 @@ fn run(name: &str) -> Run {
     }));
     // Retries, breakers and a limit on the demo source, so that the down source's 500s are
     // retried until its host's breaker opens.
-    let resilience = ResilienceOptions {
-        retry: Some(RetryPolicy {
-            max_attempts: 2,
-            zero_delays: true,
-            ..RetryPolicy::default()
-        }),
-        circuit_breaker: Some(BreakerOptions {
-            failure_threshold: 2,
-            ..BreakerOptions::default()
-        }),
-        per_source: vec![(
-            "demo".into(),
-            SourceLimits {
-                rate: Some(RateLimit::per_second(1000)),
-                ..SourceLimits::default()
-            },
-        )],
-        ..ResilienceOptions::default()
-    };
-    let http = HttpOptions {
-        extra_headers: vec![("X-NuGet-ApiKey".into(), API_KEY.into())],
-        resilience,
-        ..HttpOptions::default()
-    };
-    let cache = CacheOptions {
-        disk: Some(DiskOptions {
-            root: Some(dir.clone()),
-            max_bytes: Some(1 << 30),
-        }),
-        ..CacheOptions::default()
-    };
+    let http = scenario_http("demo", API_KEY);
+    let cache = scenario_cache(dir.clone());
     let options = ClientOptions::new()
         .named_source("demo", &with_password(&feed.index_url()))
         .named_source("down", &format!("{}/v3/index.json", failing.base_url()))
@@ -156,6 +127,47 @@ fn run(name: &str) -> Run {
         client,
         spans,
         _dir: Dir(dir),
+    }
+}
+
+/// The HTTP options of a full run: two tries without delays, a breaker per host that opens
+/// after two failures, a rate limit on source `limited`, and `api_key` sent as
+/// `X-NuGet-ApiKey`.
+fn scenario_http(limited: &str, api_key: &str) -> HttpOptions {
+    let resilience = ResilienceOptions {
+        retry: Some(RetryPolicy {
+            max_attempts: 2,
+            zero_delays: true,
+            ..RetryPolicy::default()
+        }),
+        circuit_breaker: Some(BreakerOptions {
+            failure_threshold: 2,
+            ..BreakerOptions::default()
+        }),
+        per_source: vec![(
+            limited.into(),
+            SourceLimits {
+                rate: Some(RateLimit::per_second(1000)),
+                ..SourceLimits::default()
+            },
+        )],
+        ..ResilienceOptions::default()
+    };
+    HttpOptions {
+        extra_headers: vec![("X-NuGet-ApiKey".into(), api_key.into())],
+        resilience,
+        ..HttpOptions::default()
+    }
+}
+
+/// The cache of a full run: the memory tier and a disk tier in `dir`, capped at 1 GiB.
+fn scenario_cache(dir: PathBuf) -> CacheOptions {
+    CacheOptions {
+        disk: Some(DiskOptions {
+            root: Some(dir),
+            max_bytes: Some(1 << 30),
+        }),
+        ..CacheOptions::default()
     }
 }
 

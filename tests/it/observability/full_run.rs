@@ -11,17 +11,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use rnuget::cache::{CacheOptions, DiskOptions};
 use rnuget::client::{Client, ClientOptions};
 use rnuget::demo::server::{LoopbackServer, Request, Response};
 use rnuget::demo::{DemoFeed, demo_packages};
-use rnuget::http::{HttpOptions, RetryPolicy};
 use rnuget::observability::{Observability, Span, SpanRecord, TraceContext};
 use rnuget::protocol::{MetadataOptions, SearchQuery};
-use rnuget::resilience::{BreakerOptions, RateLimit, ResilienceOptions, SourceLimits};
 use rnuget::version::NuGetVersion;
 
 use super::relay::Relay;
+use super::{scenario_cache, scenario_http};
 
 /// The relay source's password, in its URL.
 pub const PASSWORD: &str = "pw-R3layS3cret";
@@ -68,37 +66,8 @@ fn with_password(url: &str, user: &str, password: &str) -> String {
 }
 
 fn options(relay: &Relay, failing: &LoopbackServer, faults: bool, dir: &Dir) -> ClientOptions {
-    let resilience = ResilienceOptions {
-        retry: Some(RetryPolicy {
-            max_attempts: 2,
-            zero_delays: true,
-            ..RetryPolicy::default()
-        }),
-        circuit_breaker: Some(BreakerOptions {
-            failure_threshold: 2,
-            ..BreakerOptions::default()
-        }),
-        per_source: vec![(
-            "relay".into(),
-            SourceLimits {
-                rate: Some(RateLimit::per_second(1000)),
-                ..SourceLimits::default()
-            },
-        )],
-        ..ResilienceOptions::default()
-    };
-    let http = HttpOptions {
-        extra_headers: vec![("X-NuGet-ApiKey".into(), API_KEY.into())],
-        resilience,
-        ..HttpOptions::default()
-    };
-    let cache = CacheOptions {
-        disk: Some(DiskOptions {
-            root: Some(dir.0.clone()),
-            max_bytes: Some(1 << 30),
-        }),
-        ..CacheOptions::default()
-    };
+    let http = scenario_http("relay", API_KEY);
+    let cache = scenario_cache(dir.0.clone());
     let relay_url = with_password(&relay.index_url(), "alice", PASSWORD);
     let mut options = ClientOptions::new()
         .named_source("relay", &relay_url)

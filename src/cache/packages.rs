@@ -132,22 +132,8 @@ impl Cache {
         entry: Entry<'_>,
         validate: &dyn Fn(&Path) -> Result<()>,
     ) -> Option<CachedPackage> {
-        let memory = self.memory.as_ref().filter(|_| entry.memory);
-        if context.refresh_memory_cache
-            && let Some(memory) = memory
-        {
-            memory.remove(entry.source, entry.key);
-        }
-        if context.no_cache && !context.offline {
-            return None;
-        }
-        if let Some(memory) = memory {
-            let bytes = memory.get::<Vec<u8>>(entry.source, entry.key, context);
-            self.count(Tier::Memory, bytes.is_some());
-            if let Some(bytes) = bytes {
-                debug!(target: "rnuget::cache", "memory hit {}", entry.key);
-                return Some(CachedPackage::Memory(bytes));
-            }
+        if let Some(bytes) = self.memory_answer::<Vec<u8>>(context, entry)? {
+            return Some(CachedPackage::Memory(bytes));
         }
         let disk = self.disk.as_ref()?;
         // A hit counts once the package validates: a broken file is a miss (and is removed).

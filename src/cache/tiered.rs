@@ -270,22 +270,8 @@ impl Cache {
         entry: Entry<'_>,
         decode: &impl Fn(&[u8]) -> Result<T>,
     ) -> Option<Arc<T>> {
-        let memory = self.memory.as_ref().filter(|_| entry.memory);
-        if context.refresh_memory_cache
-            && let Some(memory) = memory
-        {
-            memory.remove(entry.source, entry.key);
-        }
-        if context.no_cache && !context.offline {
-            return None;
-        }
-        if let Some(memory) = memory {
-            let value = memory.get::<T>(entry.source, entry.key, context);
-            self.count(Tier::Memory, value.is_some());
-            if let Some(value) = value {
-                debug!(target: "rnuget::cache", "memory hit {}", entry.key);
-                return Some(value);
-            }
+        if let Some(value) = self.memory_answer::<T>(context, entry)? {
+            return Some(value);
         }
         let disk = self.disk.as_ref()?;
         // A hit counts once the file decodes: a broken one is a miss (and is removed).
@@ -307,6 +293,34 @@ impl Cache {
                 None
             }
         }
+    }
+
+    /// The memory tier's answer for `entry`, counted and logged: `None` when `context` reads
+    /// no tier (`no_cache`, unless offline), else the hit, if any. `refresh_memory_cache` drops
+    /// the entry first.
+    pub(super) fn memory_answer<T: Send + Sync + 'static>(
+        &self,
+        context: &SourceCacheContext,
+        entry: Entry<'_>,
+    ) -> Option<Option<Arc<T>>> {
+        let memory = self.memory.as_ref().filter(|_| entry.memory);
+        if context.refresh_memory_cache
+            && let Some(memory) = memory
+        {
+            memory.remove(entry.source, entry.key);
+        }
+        if context.no_cache && !context.offline {
+            return None;
+        }
+        let Some(memory) = memory else {
+            return Some(None);
+        };
+        let value = memory.get::<T>(entry.source, entry.key, context);
+        self.count(Tier::Memory, value.is_some());
+        if value.is_some() {
+            debug!(target: "rnuget::cache", "memory hit {}", entry.key);
+        }
+        Some(value)
     }
 
     pub(super) fn remember<T: Send + Sync + 'static>(

@@ -372,6 +372,9 @@ impl Cache {
         entry: Entry<'_>,
         hit: bool,
     ) {
+        if !timer.is_timed() {
+            return;
+        }
         let hit = if hit { "true" } else { "false" };
         // The source URL has no credentials, but its query may hold a token.
         let source = crate::http::loggable_cow(entry.source);

@@ -216,9 +216,13 @@ pub fn loggable(url: &str) -> String {
 }
 
 /// [`loggable`] without allocating when there is nothing to hide (no `@`, no query, nothing
-/// unprintable): for the span attributes of every cached call.
+/// but printable ASCII): for the span attributes of every cached call. One pass over the
+/// bytes: a `contains` of a set of chars walks the text char by char, several times slower.
 pub fn loggable_cow(url: &str) -> Cow<'_, str> {
-    if url.contains(['@', '?']) || has_unprintable(url) {
+    if url
+        .bytes()
+        .any(|b| matches!(b, b'@' | b'?') || !(0x20..0x7f).contains(&b))
+    {
         Cow::Owned(loggable(url))
     } else {
         Cow::Borrowed(url)

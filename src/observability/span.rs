@@ -171,6 +171,12 @@ impl Timer {
         }
     }
 
+    /// Whether the span is timed (there is a hook): attributes that cost something to build
+    /// need building only then.
+    pub fn is_timed(&self) -> bool {
+        self.started.is_some()
+    }
+
     /// Reports the span with `attributes` and the outcome of `result` (when there is a hook),
     /// then hands `result` back.
     pub fn finish<T>(

@@ -53,6 +53,9 @@ pub struct Entry<'a> {
     pub memory: bool,
     /// Whether what is fetched is stored (false for direct downloads).
     pub store: bool,
+    /// The source URL as spans show it (secret query values masked), when the caller has it
+    /// at hand; otherwise it is masked for each span.
+    pub shown_source: Option<&'a str>,
 }
 
 impl<'a> Entry<'a> {
@@ -64,7 +67,15 @@ impl<'a> Entry<'a> {
             url,
             memory: true,
             store: true,
+            shown_source: None,
         }
+    }
+
+    /// With the source URL's log-safe form (`crate::http::loggable` of it), made once by the
+    /// caller rather than on every span.
+    pub fn shown_as(mut self, shown_source: &'a str) -> Self {
+        self.shown_source = Some(shown_source);
+        self
     }
 
     /// Not kept in the memory tier.
@@ -377,7 +388,10 @@ impl Cache {
         }
         let hit = if hit { "true" } else { "false" };
         // The source URL has no credentials, but its query may hold a token.
-        let source = crate::http::loggable_cow(entry.source);
+        let source = match entry.shown_source {
+            Some(shown) => std::borrow::Cow::Borrowed(shown),
+            None => crate::http::loggable_cow(entry.source),
+        };
         let attributes = [("source", &*source), ("key", entry.key), ("hit", hit)];
         let _ = timer.finish(&self.observability, context.trace(), &attributes, Ok(()));
     }

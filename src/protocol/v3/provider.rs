@@ -115,7 +115,9 @@ impl V3Provider {
         let own = IndexSlot::disk_context(context);
         let url = &self.raw_source_url;
         let key = naming::SERVICE_INDEX_KEY;
-        let entry = Entry::new(&self.source_url, key, url).without_memory();
+        let entry = Entry::new(&self.source_url, key, url)
+            .shown_as(&self.shown_url)
+            .without_memory();
         self.cache
             .get(
                 &own,
@@ -251,7 +253,7 @@ impl V3Provider {
         url: &str,
         decode: impl Fn(&[u8]) -> Result<T>,
     ) -> Result<Arc<T>> {
-        let entry = Entry::new(&self.source_url, key, url);
+        let entry = Entry::new(&self.source_url, key, url).shown_as(&self.shown_url);
         self.cache
             .get(context, entry, || self.get(context, url), decode)
     }
@@ -369,7 +371,7 @@ impl V3Provider {
         url: &str,
     ) -> Result<CachedPackage> {
         let key = naming::nupkg_key(wanted.id, wanted.version);
-        let mut entry = Entry::new(&self.source_url, &key, url);
+        let mut entry = Entry::new(&self.source_url, &key, url).shown_as(&self.shown_url);
         if context.direct_download {
             entry = entry.without_store();
         }
@@ -621,7 +623,7 @@ impl V3Provider {
         };
         if !context.direct_download {
             let key = naming::nupkg_key(wanted.id, wanted.version);
-            let entry = Entry::new(&self.source_url, &key, url);
+            let entry = Entry::new(&self.source_url, &key, url).shown_as(&self.shown_url);
             self.cache.remember_package(entry, &Arc::new(bytes.clone()));
         }
         Ok(bytes)

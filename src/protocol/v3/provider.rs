@@ -263,6 +263,7 @@ impl V3Provider {
         self.check_feed_url(url)?;
         self.http
             .get_bytes_scoped(&self.authorized(url), self.scope(context))
+            .map_err(|err| self.blame_feed(url, err))
     }
 
     fn stream(
@@ -274,6 +275,21 @@ impl V3Provider {
         self.check_feed_url(url)?;
         self.http
             .download_to_scoped(&self.authorized(url), writer, self.scope(context))
+            .map_err(|err| self.blame_feed(url, err))
+    }
+
+    /// A URL the feed gave (every one but the source's) that the HTTP layer refuses as
+    /// malformed (a bad port, a character no URL may hold, user info it cannot read) is the
+    /// feed's fault: a protocol error, not the caller's invalid argument.
+    fn blame_feed(&self, url: &str, err: Error) -> Error {
+        if url == self.raw_source_url || err.kind() != ErrorKind::InvalidArgument {
+            return err;
+        }
+        let message = format!(
+            "the feed gave a URL that cannot be fetched: {}",
+            err.message()
+        );
+        Error::new(ErrorKind::Protocol, message).with_url(err.url().unwrap_or(url))
     }
 
     /// The session, source and trace of requests made under `context`.

@@ -505,7 +505,7 @@ fn leftovers(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
-fn a_page_at_a_url_that_is_not_http_is_a_protocol_error() {
+fn a_page_at_a_url_that_cannot_be_fetched_is_a_protocol_error() {
     let (feed, provider) = registration_feed();
     let index =
         json!({"items": [{"@id": "file:///etc/passwd", "lower": "1.0.0", "upper": "1.0.0"}]});
@@ -514,6 +514,21 @@ fn a_page_at_a_url_that_is_not_http_is_a_protocol_error() {
     assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
     assert_eq!(err.url(), Some("file:///etc/passwd"));
     assert!(err.message().contains("not http:// or https://"), "{err}");
+
+    // A URL the HTTP layer cannot send (a port past 65535) is the feed's fault too, not an
+    // invalid argument of the caller's.
+    let base = feed.base_url();
+    let bad_port = base.rsplit_once(':').unwrap().0.to_string() + ":99999/reg/x/page.json";
+    let index = json!({"items": [{"@id": bad_port, "lower": "1.0.0", "upper": "1.0.0"}]});
+    feed.serve("/reg/badport/index.json", index.to_string());
+    let err = provider.get_metadata("BadPort", &ALL).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert!(
+        err.message()
+            .contains("the feed gave a URL that cannot be fetched"),
+        "{err}"
+    );
+    assert!(err.message().contains("99999"), "{err}");
 }
 
 /// How many times `path` was requested.

@@ -6,20 +6,29 @@
 use log::warn;
 use serde::Deserialize;
 
+use super::segment;
 use crate::http::loggable;
 use crate::version::NuGetVersion;
 
-/// `{base}{id-lower}/index.json`.
+/// `{base}{id-lower}/index.json` (the id escaped by [`segment::push_id`]).
 pub fn versions_url(base: &str, id: &str) -> String {
-    format!("{}{}/index.json", with_slash(base), id.to_lowercase())
+    let mut url = with_slash(base);
+    segment::push_id(&mut url, id);
+    url.push_str("/index.json");
+    url
 }
 
 /// `{base}{id-lower}/{version-lower}/{id-lower}.{version-lower}.nupkg`, with the normalized
-/// version.
+/// version (see [`segment`]).
 pub fn package_url(base: &str, id: &str, version: &NuGetVersion) -> String {
-    let id = id.to_lowercase();
-    let version = version.to_normalized_string().to_lowercase();
-    format!("{}{id}/{version}/{id}.{version}.nupkg", with_slash(base))
+    let mut id_part = String::with_capacity(id.len());
+    segment::push_id(&mut id_part, id);
+    let mut version_part = String::with_capacity(16);
+    segment::push_version(&mut version_part, version);
+    format!(
+        "{}{id_part}/{version_part}/{id_part}.{version_part}.nupkg",
+        with_slash(base)
+    )
 }
 
 #[derive(Deserialize)]

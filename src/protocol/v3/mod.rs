@@ -10,6 +10,7 @@
 //! catalog_entry.rs     one catalogEntry -> PackageMetadata, with NuGet.Client's rules
 //! flat_container.rs    version lists and .nupkg URLs (the only lower-cased URLs)
 //! search.rs            search query URL and response
+//! segment.rs           ids and versions as escaped URL path segments
 //! autocomplete.rs      id and version autocomplete
 //! download.rs          streamed, hashed, validated downloads with atomic rename
 //! published.rs         publish times in UTC, as NuGet prints them
@@ -30,6 +31,7 @@ mod published;
 mod registration;
 mod registration_page;
 mod search;
+mod segment;
 mod service_index;
 
 pub use download::sha512_base64;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::json;
 use super::registration_page::{self, LeafDoc};
 pub use super::registration_page::{RegistrationPage, Wanted};
+use super::segment;
 use crate::cache::naming;
 use crate::protocol::PackageMetadata;
 use crate::version::NuGetVersion;
@@ -30,19 +31,20 @@ pub fn index_url(base: &str, id: &str) -> String {
     let mut url = String::with_capacity(base.len() + 1 + id.len() + INDEX.len());
     url.push_str(base);
     url.push('/');
-    naming::push_lower_id(&mut url, id);
+    segment::push_id(&mut url, id);
     url.push_str(INDEX);
     url
 }
 
-/// `{base}/{id-lower}/{version-lower}.json` with the normalized version.
+/// `{base}/{id-lower}/{version-lower}.json` with the normalized version (see [`segment`]).
 pub fn leaf_url(base: &str, id: &str, version: &NuGetVersion) -> String {
-    format!(
-        "{}/{}/{}.json",
-        base.trim_end_matches('/'),
-        id.to_lowercase(),
-        version.to_normalized_string().to_lowercase()
-    )
+    let mut url = base.trim_end_matches('/').to_string();
+    url.push('/');
+    segment::push_id(&mut url, id);
+    url.push('/');
+    segment::push_version(&mut url, version);
+    url.push_str(".json");
+    url
 }
 
 /// Loads the decoded registration index at a URL (the provider's, through its cache).

@@ -741,3 +741,38 @@ fn search_versions_are_deduplicated_filtered_and_hold_the_result_version() {
         ]
     );
 }
+
+/// The URLs rnuget builds itself, as NuGet.Client builds them: `RegistrationResourceV3` and
+/// `HttpFileSystemBasedFindPackageByIdResource` lower-case the id and use the version's
+/// normalized string (four-part zero dropped, `+metadata` left out), lower-cased; an id with
+/// letters outside ASCII (allowed by NuGet's id rule) goes out percent-encoded as UTF-8, as
+/// .NET's `Uri` sends it.
+#[test]
+fn built_urls_lower_case_normalize_and_escape_like_nuget_client() {
+    let feed = CaptureFeed::start();
+    feed.serve_service_index(&[
+        ("RegistrationsBaseUrl/3.6.0", "/reg/"),
+        ("PackageBaseAddress/3.0.0", "/flat"),
+    ]);
+    let provider = feed.provider();
+    let version = v("1.0.0.0-Beta.1+Build.5");
+    let base = feed.base_url();
+    assert_eq!(
+        provider.package_url("My.Package", &version).unwrap(),
+        format!("{base}/flat/my.package/1.0.0-beta.1/my.package.1.0.0-beta.1.nupkg")
+    );
+    assert_eq!(
+        provider.registration_url("My.Package").unwrap(),
+        format!("{base}/reg/my.package/index.json")
+    );
+    let _ = provider.registration_leaf("My.Package", &version);
+    let _ = provider.list_versions("Ünïcode.Pkg");
+    let requested = feed.requested();
+    assert_eq!(
+        requested[requested.len() - 2..],
+        [
+            "/reg/my.package/1.0.0-beta.1.json",
+            "/flat/%C3%BCn%C3%AFcode.pkg/index.json"
+        ]
+    );
+}

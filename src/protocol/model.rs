@@ -155,7 +155,8 @@ pub struct SearchResult {
     pub verified: Option<bool>,
     /// Package types (`Dependency`, `DotnetTool`, ...).
     pub package_types: Vec<String>,
-    /// All versions the feed lists for this result.
+    /// The feed's versions of this result, each once, prerelease ones only when asked, then
+    /// [`SearchResult::version`] if the feed did not list it (as NuGet.Client gives them).
     pub versions: Vec<SearchVersion>,
 }
 

@@ -199,8 +199,24 @@ fn check_search(corpus: &Path, row: &CaptureRow) -> Check {
             got.version.clone(),
             parse_version(want["version"].as_str().unwrap_or(""))?,
         )?;
-        let versions = want["versions"].as_array().map_or(0, Vec::len);
-        expect("versions of the result", got.versions.len(), versions)?;
+        // PackageSearchResourceV3 lists each version of the array once, then adds the
+        // result's own version when the array does not hold it.
+        let mut versions: Vec<NuGetVersion> = Vec::new();
+        let listed = want["versions"].as_array().cloned().unwrap_or_default();
+        let own = std::iter::once(want["version"].as_str().unwrap_or(""));
+        for text in listed
+            .iter()
+            .map(|v| v["version"].as_str().unwrap_or(""))
+            .chain(own)
+        {
+            let version = parse_version(text)?;
+            if !versions.contains(&version) {
+                versions.push(version);
+            }
+        }
+        let got_versions: Vec<NuGetVersion> =
+            got.versions.iter().map(|v| v.version.clone()).collect();
+        expect("versions of the result", got_versions, versions)?;
         expect(
             "totalDownloads",
             got.total_downloads,

@@ -522,8 +522,10 @@ impl Provider for V3Provider {
             |endpoint| {
                 let url = search::query_url(endpoint, query);
                 let key = naming::search_key(&url);
-                self.document(context, &key, &url, |bytes| search::parse(bytes, &url))
-                    .map(Arc::unwrap_or_clone)
+                self.document(context, &key, &url, |bytes| {
+                    search::parse(bytes, &url, query.prerelease)
+                })
+                .map(Arc::unwrap_or_clone)
             },
         )
     }

@@ -105,19 +105,24 @@ struct VersionDoc {
 /// Parses a search response. Results without an id or a parseable version are left out with a
 /// warning; title and summary fall back to id and description as in NuGet.Client.
 ///
+/// A result's versions are those of its `versions` array as NuGet.Client's
+/// `PackageSearchResourceV3` hands them out: in feed order, each once, prerelease ones only
+/// when `prerelease` was asked, and then the result's own version (with `totalDownloads`) when
+/// the array did not list it, so that a feed that leaves `versions` out still gives one.
+///
 /// `totalHits` is a count: a whole number from 0 to `u64::MAX` (as a number, or a numeric
 /// string). Missing or null it reads as 0; anything else (`1e300`, `-1`, `2.5`, `"many"`) is a
 /// protocol error naming the URL rather than a count made up: NuGet.Client reads it as a
 /// 64-bit integer and fails on what does not fit, and a negative or fractional count means
 /// the feed is broken.
-pub fn parse(bytes: &[u8], url: &str) -> Result<SearchResults> {
+pub fn parse(bytes: &[u8], url: &str, prerelease: bool) -> Result<SearchResults> {
     let doc: ResponseDoc = crate::http::parse_json(bytes, url)?;
     let total_hits = total_hits(doc.total_hits, url)?;
     let results = doc
         .data
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|r| r.into_result(url))
+        .filter_map(|r| r.into_result(url, prerelease))
         .collect();
     Ok(SearchResults {
         total_hits,
@@ -149,7 +154,7 @@ fn total_hits(value: Option<serde_json::Value>, url: &str) -> Result<u64> {
 }
 
 impl ResultDoc {
-    fn into_result(self, url: &str) -> Option<SearchResult> {
+    fn into_result(self, url: &str, prerelease: bool) -> Option<SearchResult> {
         let Some(id) = self.id.filter(|id| !id.is_empty()) else {
             let shown = loggable(url);
             warn!(target: "rnuget::protocol", "{shown}: skipping a search result without id");
@@ -164,18 +169,26 @@ impl ResultDoc {
                 return None;
             }
         };
-        let versions = self
-            .versions
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|v| {
-                let version = NuGetVersion::parse(v.version.as_deref()?).ok()?;
-                Some(SearchVersion {
-                    version,
+        let total_downloads = self.total_downloads.and_then(|n| u64::try_from(n).ok());
+        let mut versions: Vec<SearchVersion> = Vec::new();
+        for v in self.versions.unwrap_or_default() {
+            let Some(Ok(parsed)) = v.version.as_deref().map(NuGetVersion::parse) else {
+                continue;
+            };
+            let wanted = prerelease || !parsed.is_prerelease();
+            if wanted && !versions.iter().any(|seen| seen.version == parsed) {
+                versions.push(SearchVersion {
+                    version: parsed,
                     downloads: v.downloads.and_then(|n| u64::try_from(n).ok()),
-                })
-            })
-            .collect();
+                });
+            }
+        }
+        if !versions.iter().any(|seen| seen.version == version) {
+            versions.push(SearchVersion {
+                version: version.clone(),
+                downloads: total_downloads,
+            });
+        }
         let description = self.description;
         Some(SearchResult {
             title: Some(
@@ -194,7 +207,7 @@ impl ResultDoc {
             icon_url: self.icon_url.filter(|u| !u.is_empty()),
             project_url: self.project_url.filter(|u| !u.is_empty()),
             license_url: self.license_url.filter(|u| !u.is_empty()),
-            total_downloads: self.total_downloads.and_then(|n| u64::try_from(n).ok()),
+            total_downloads,
             verified: self.verified,
             package_types: self
                 .package_types
@@ -215,7 +228,7 @@ mod tests {
 
     fn hits(total: &str) -> Result<u64> {
         let body = format!(r#"{{"totalHits": {total}, "data": []}}"#);
-        parse(body.as_bytes(), "http://h/query?q=x").map(|r| r.total_hits)
+        parse(body.as_bytes(), "http://h/query?q=x", true).map(|r| r.total_hits)
     }
 
     #[test]
@@ -225,7 +238,7 @@ mod tests {
         assert_eq!(hits("\"7\"").unwrap(), 7);
         assert_eq!(hits("18446744073709551615").unwrap(), u64::MAX);
         assert_eq!(hits("null").unwrap(), 0);
-        let none = parse(br#"{"data": []}"#, "http://h/q").unwrap();
+        let none = parse(br#"{"data": []}"#, "http://h/q", true).unwrap();
         assert_eq!(none.total_hits, 0);
         for bad in ["1e300", "-1", "2.5", "\"many\"", "true", "[1]"] {
             let err = hits(bad).unwrap_err();

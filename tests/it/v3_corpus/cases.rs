@@ -691,3 +691,53 @@ fn a_download_removes_part_files_left_in_its_folder_by_dead_processes() {
         ]
     );
 }
+
+/// A search result's versions as NuGet.Client's `PackageSearchResourceV3` hands them out: each
+/// once in feed order, prerelease ones only when asked, then the result's own version (with
+/// `totalDownloads`) when the array leaves it out. A feed without `versions` (some BaGet and
+/// Artifactory answers) still gives the one version.
+#[test]
+fn search_versions_are_deduplicated_filtered_and_hold_the_result_version() {
+    let feed = CaptureFeed::start();
+    feed.serve_service_index(&[("SearchQueryService/3.5.0", "/query")]);
+    let search = json!({"totalHits": 2, "data": [
+        {"id": "Listed", "version": "2.0.0", "totalDownloads": 30, "versions": [
+            {"version": "1.0.0", "downloads": 10},
+            {"version": "1.0.0+build", "downloads": 11},
+            {"version": "2.0.0-beta", "downloads": 5},
+            {"version": "not a version", "downloads": 1}
+        ]},
+        {"id": "Bare", "version": "3.0.0-rc.1", "totalDownloads": 7}
+    ]});
+    feed.serve("/query", search.to_string());
+    let provider = feed.provider();
+    let got = |prerelease: bool| -> Vec<Vec<(String, Option<u64>)>> {
+        let query = rnuget::protocol::SearchQuery {
+            prerelease,
+            ..Default::default()
+        };
+        let results = provider.search(&query).unwrap().results;
+        let pairs = |r: &rnuget::protocol::SearchResult| {
+            let shown = |s: &rnuget::protocol::SearchVersion| {
+                (s.version.to_normalized_string(), s.downloads)
+            };
+            r.versions.iter().map(shown).collect()
+        };
+        results.iter().map(pairs).collect()
+    };
+    let pair = |text: &str, downloads: u64| (text.to_string(), Some(downloads));
+    assert_eq!(
+        got(true),
+        [
+            vec![pair("1.0.0", 10), pair("2.0.0-beta", 5), pair("2.0.0", 30)],
+            vec![pair("3.0.0-rc.1", 7)],
+        ]
+    );
+    assert_eq!(
+        got(false),
+        [
+            vec![pair("1.0.0", 10), pair("2.0.0", 30)],
+            vec![pair("3.0.0-rc.1", 7)],
+        ]
+    );
+}

@@ -523,7 +523,7 @@ impl Provider for V3Provider {
                 let url = search::query_url(endpoint, query);
                 let key = naming::search_key(&url);
                 self.document(context, &key, &url, |bytes| {
-                    search::parse(bytes, &url, query.prerelease)
+                    search::parse(bytes, &url, query)
                 })
                 .map(Arc::unwrap_or_clone)
             },

@@ -105,9 +105,12 @@ struct VersionDoc {
 /// Parses a search response. Results without an id or a parseable version are left out with a
 /// warning; title and summary fall back to id and description as in NuGet.Client.
 ///
+/// At most `query.take` results are read, as NuGet.Client's `V3SearchResultsConverter` stops
+/// there: a feed that ignores `take` does not hand the caller more than it asked for.
+///
 /// A result's versions are those of its `versions` array as NuGet.Client's
 /// `PackageSearchResourceV3` hands them out: in feed order, each once, prerelease ones only
-/// when `prerelease` was asked, and then the result's own version (with `totalDownloads`) when
+/// when `query.prerelease` was asked, and then the result's own version (with `totalDownloads`) when
 /// the array did not list it, so that a feed that leaves `versions` out still gives one.
 ///
 /// `totalHits` is a count: a whole number from 0 to `u64::MAX` (as a number, or a numeric
@@ -115,14 +118,15 @@ struct VersionDoc {
 /// protocol error naming the URL rather than a count made up: NuGet.Client reads it as a
 /// 64-bit integer and fails on what does not fit, and a negative or fractional count means
 /// the feed is broken.
-pub fn parse(bytes: &[u8], url: &str, prerelease: bool) -> Result<SearchResults> {
+pub fn parse(bytes: &[u8], url: &str, query: &SearchQuery) -> Result<SearchResults> {
     let doc: ResponseDoc = crate::http::parse_json(bytes, url)?;
     let total_hits = total_hits(doc.total_hits, url)?;
     let results = doc
         .data
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|r| r.into_result(url, prerelease))
+        .take(usize::try_from(query.take).unwrap_or(usize::MAX))
+        .filter_map(|r| r.into_result(url, query.prerelease))
         .collect();
     Ok(SearchResults {
         total_hits,
@@ -228,7 +232,12 @@ mod tests {
 
     fn hits(total: &str) -> Result<u64> {
         let body = format!(r#"{{"totalHits": {total}, "data": []}}"#);
-        parse(body.as_bytes(), "http://h/query?q=x", true).map(|r| r.total_hits)
+        parse(
+            body.as_bytes(),
+            "http://h/query?q=x",
+            &SearchQuery::default(),
+        )
+        .map(|r| r.total_hits)
     }
 
     #[test]
@@ -238,7 +247,7 @@ mod tests {
         assert_eq!(hits("\"7\"").unwrap(), 7);
         assert_eq!(hits("18446744073709551615").unwrap(), u64::MAX);
         assert_eq!(hits("null").unwrap(), 0);
-        let none = parse(br#"{"data": []}"#, "http://h/q", true).unwrap();
+        let none = parse(br#"{"data": []}"#, "http://h/q", &SearchQuery::default()).unwrap();
         assert_eq!(none.total_hits, 0);
         for bad in ["1e300", "-1", "2.5", "\"many\"", "true", "[1]"] {
             let err = hits(bad).unwrap_err();

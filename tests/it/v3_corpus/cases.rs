@@ -776,3 +776,38 @@ fn built_urls_lower_case_normalize_and_escape_like_nuget_client() {
         ]
     );
 }
+
+/// A feed that ignores `take` (answers more results than asked for) gives the caller only
+/// `take` of them, the first ones, as NuGet.Client's `V3SearchResultsConverter` stops reading
+/// `data` there; `take=0` gives none.
+#[test]
+fn search_reads_at_most_take_results() {
+    let feed = CaptureFeed::start();
+    feed.serve_service_index(&[("SearchQueryService/3.5.0", "/query")]);
+    let data: Vec<Value> = (1..=5)
+        .map(|n| json!({"id": format!("P{n}"), "version": "1.0.0"}))
+        .collect();
+    feed.serve("/query", json!({"totalHits": 5, "data": data}).to_string());
+    let provider = feed.provider();
+    let ids = |take: u32| -> Vec<String> {
+        let query = rnuget::protocol::SearchQuery {
+            take,
+            ..Default::default()
+        };
+        let results = provider.search(&query).unwrap();
+        assert_eq!(results.total_hits, 5);
+        results.results.into_iter().map(|r| r.id).collect()
+    };
+    assert_eq!(ids(2), ["P1", "P2"]);
+    assert_eq!(ids(0), Vec::<String>::new());
+    assert_eq!(ids(20), ["P1", "P2", "P3", "P4", "P5"]);
+    let requested = feed.requested();
+    assert_eq!(
+        requested[requested.len() - 3..],
+        [
+            "/query?q=&skip=0&take=2&prerelease=true&semVerLevel=2.0.0",
+            "/query?q=&skip=0&take=0&prerelease=true&semVerLevel=2.0.0",
+            "/query?q=&skip=0&take=20&prerelease=true&semVerLevel=2.0.0",
+        ]
+    );
+}

@@ -174,8 +174,11 @@ fn check_search(corpus: &Path, row: &CaptureRow) -> Check {
     let (feed, bytes, file) = feed_with(corpus, &row.file);
     feed.serve_service_index(&[("SearchQueryService/3.0.0-beta", "/query")]);
     feed.serve("/query", bytes);
+    // NuGet.Client reads at most `take` results, so ask for as many as the file holds.
+    let want_results = number_before(&row.endpoint, " results")?;
     let query = SearchQuery {
         query: "Some Query".into(),
+        take: u32::try_from(want_results).map_err(|e| e.to_string())?,
         ..SearchQuery::default()
     };
     let results = feed.provider().search(&query).map_err(|e| e.to_string())?;
@@ -184,11 +187,7 @@ fn check_search(corpus: &Path, row: &CaptureRow) -> Check {
         results.total_hits,
         number_before(&row.endpoint, ",")?,
     )?;
-    expect(
-        "results",
-        results.results.len() as u64,
-        number_before(&row.endpoint, " results")?,
-    )?;
+    expect("results", results.results.len() as u64, want_results)?;
     let data = file["data"].as_array().cloned().unwrap_or_default();
     let want_ids: Vec<&str> = data.iter().filter_map(|d| d["id"].as_str()).collect();
     let got_ids: Vec<&str> = results.results.iter().map(|r| r.id.as_str()).collect();
@@ -227,7 +226,10 @@ fn check_search(corpus: &Path, row: &CaptureRow) -> Check {
     expect(
         "query",
         target.as_str(),
-        "/query?q=Some%20Query&skip=0&take=20&prerelease=true&semVerLevel=2.0.0",
+        format!(
+            "/query?q=Some%20Query&skip=0&take={want_results}&prerelease=true&semVerLevel=2.0.0"
+        )
+        .as_str(),
     )
 }
 

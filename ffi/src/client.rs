@@ -301,7 +301,9 @@ pub unsafe extern "C" fn rnuget_client_get_version_metadata(
 ///         "summary": null, "title": "Demo Core", "authors": ["rnuget"], "owners": [],
 ///         "tags": ["demo"], "icon_url": null, "project_url": null, "license_url": null,
 ///         "total_downloads": 9850, "verified": false, "package_types": ["Dependency"],
-///         "versions": [{"version": "1.0.0", "downloads": 1200}]}]},
+///         "deprecation": null, "vulnerabilities": [],
+///         "versions": [{"version": "1.0.0", "downloads": 1200},
+///           {"version": "2.0.0", "downloads": 9850}]}]},
 ///      {"source": "http://127.0.0.1:9/v3/index.json", "total_hits": 0, "results": [],
 ///       "error": {"status": 200, "http_status": 0, "url": "http://127.0.0.1:9/v3/index.json",
 ///         "message": "network error: ..."}}]

@@ -155,6 +155,10 @@ pub struct SearchResult {
     pub verified: Option<bool>,
     /// Package types (`Dependency`, `DotnetTool`, ...).
     pub package_types: Vec<String>,
+    /// Deprecation of [`SearchResult::version`], if the feed gives one.
+    pub deprecation: Option<Deprecation>,
+    /// Known vulnerabilities of [`SearchResult::version`], where the feed gives them.
+    pub vulnerabilities: Vec<Vulnerability>,
     /// The feed's versions of this result, each once, prerelease ones only when asked, then
     /// [`SearchResult::version`] if the feed did not list it (as NuGet.Client gives them).
     pub versions: Vec<SearchVersion>,

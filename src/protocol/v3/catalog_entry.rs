@@ -77,7 +77,7 @@ struct DependencyDoc {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-struct DeprecationDoc {
+pub(super) struct DeprecationDoc {
     #[serde(deserialize_with = "json::string")]
     message: Option<String>,
     #[serde(deserialize_with = "json::strings")]
@@ -96,7 +96,7 @@ struct AlternateDoc {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-struct VulnerabilityDoc {
+pub(super) struct VulnerabilityDoc {
     #[serde(deserialize_with = "json::string")]
     advisory_url: Option<String>,
     #[serde(deserialize_with = "json::integer")]
@@ -210,7 +210,8 @@ impl DependencyDoc {
 }
 
 impl DeprecationDoc {
-    fn into_deprecation(self, label: &str, url: &str) -> Result<Deprecation> {
+    /// The deprecation; a bad alternate-package range is a protocol error naming `label`.
+    pub(super) fn into_deprecation(self, label: &str, url: &str) -> Result<Deprecation> {
         let alternate_package = match self.alternate_package {
             Some(AlternateDoc {
                 id: Some(id),
@@ -230,7 +231,8 @@ impl DeprecationDoc {
 }
 
 impl VulnerabilityDoc {
-    fn into_vulnerability(self) -> Option<Vulnerability> {
+    /// The vulnerability, or none without an advisory URL.
+    pub(super) fn into_vulnerability(self) -> Option<Vulnerability> {
         Some(Vulnerability {
             advisory_url: self.advisory_url?,
             severity: self

@@ -3,6 +3,7 @@
 use log::warn;
 use serde::Deserialize;
 
+use super::catalog_entry::{DeprecationDoc, VulnerabilityDoc};
 use super::json::{self, StringOrList};
 use crate::http::loggable;
 use crate::protocol::{SearchQuery, SearchResult, SearchResults, SearchVersion};
@@ -84,6 +85,8 @@ struct ResultDoc {
     verified: Option<bool>,
     package_types: Option<Vec<PackageTypeDoc>>,
     versions: Option<Vec<VersionDoc>>,
+    deprecation: Option<DeprecationDoc>,
+    vulnerabilities: Option<Vec<VulnerabilityDoc>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,6 +107,9 @@ struct VersionDoc {
 
 /// Parses a search response. Results without an id or a parseable version are left out with a
 /// warning; title and summary fall back to id and description as in NuGet.Client.
+/// `deprecation` and `vulnerabilities` are read as in a registration leaf (NuGet.Client's
+/// `PackageSearchMetadata` reads them from search results too); a deprecation whose alternate
+/// range does not parse is dropped with a warning rather than failing the whole search.
 ///
 /// At most `query.take` results are read, as NuGet.Client's `V3SearchResultsConverter` stops
 /// there: a feed that ignores `take` does not hand the caller more than it asked for.
@@ -193,6 +199,21 @@ impl ResultDoc {
                 downloads: total_downloads,
             });
         }
+        let deprecation = self.deprecation.and_then(|doc| {
+            let label = format!("{id} {}", version.to_normalized_string());
+            doc.into_deprecation(&label, url)
+                .map_err(|err| {
+                    let shown = loggable(url);
+                    warn!(target: "rnuget::protocol", "{shown}: ignoring a deprecation: {err}");
+                })
+                .ok()
+        });
+        let vulnerabilities = self
+            .vulnerabilities
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(VulnerabilityDoc::into_vulnerability)
+            .collect();
         let description = self.description;
         Some(SearchResult {
             title: Some(
@@ -220,6 +241,8 @@ impl ResultDoc {
                 .filter_map(|t| t.name)
                 .collect(),
             versions,
+            deprecation,
+            vulnerabilities,
             id,
             version,
         })

@@ -811,3 +811,50 @@ fn search_reads_at_most_take_results() {
         ]
     );
 }
+
+/// A search result's `deprecation` and `vulnerabilities` reach the caller, as NuGet.Client's
+/// `PackageSearchMetadata` reads them from search results; missing ones are none, a
+/// deprecation with an alternate range that does not parse is dropped (the result stays).
+#[test]
+fn search_results_carry_deprecation_and_vulnerabilities() {
+    let feed = CaptureFeed::start();
+    feed.serve_service_index(&[("SearchQueryService/3.5.0", "/query")]);
+    let search = json!({"data": [
+        {"id": "Old", "version": "1.0.0",
+         "deprecation": {"reasons": ["Legacy", "CriticalBugs"], "message": "use New",
+                         "alternatePackage": {"id": "New", "range": "[2.0.0, )"}},
+         "vulnerabilities": [{"advisoryUrl": "https://adv/1", "severity": "2"},
+                             {"severity": 1}]},
+        {"id": "Plain", "version": "1.0.0"},
+        {"id": "Odd", "version": "1.0.0",
+         "deprecation": {"reasons": "Other", "alternatePackage": {"id": "X", "range": "[bad"}}}
+    ]});
+    feed.serve("/query", search.to_string());
+    let results = feed.provider().search(&Default::default()).unwrap().results;
+    let old = &results[0];
+    let deprecation = old.deprecation.as_ref().unwrap();
+    assert_eq!(deprecation.reasons, ["Legacy", "CriticalBugs"]);
+    assert_eq!(deprecation.message.as_deref(), Some("use New"));
+    let alternate = deprecation.alternate_package.as_ref().unwrap();
+    assert_eq!(
+        (alternate.id.as_str(), alternate.range.to_string()),
+        ("New", VersionRange::parse("[2.0.0, )").unwrap().to_string())
+    );
+    let advisories: Vec<(&str, i32)> = old
+        .vulnerabilities
+        .iter()
+        .map(|v| (v.advisory_url.as_str(), v.severity))
+        .collect();
+    assert_eq!(advisories, [("https://adv/1", 2)]);
+    assert_eq!(
+        (
+            results[1].deprecation.is_none(),
+            results[1].vulnerabilities.len()
+        ),
+        (true, 0)
+    );
+    assert_eq!(
+        (results[2].id.as_str(), results[2].deprecation.is_none()),
+        ("Odd", true)
+    );
+}

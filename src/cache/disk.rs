@@ -167,11 +167,12 @@ impl DiskCache {
     /// A path of `source`'s folder as logs and errors show it: the folder's URL tail with its
     /// secret query values masked ([`naming::shown_folder_name`]).
     pub fn shown(&self, source: &str, path: &Path) -> String {
-        let real = naming::source_folder_name(source);
-        let shown = naming::shown_folder_name(source);
-        if real == shown {
+        // Most sources have nothing to mask: no hashing for them.
+        if let std::borrow::Cow::Borrowed(_) = crate::http::loggable_cow(source) {
             return path.display().to_string();
         }
+        let real = naming::source_folder_name(source);
+        let shown = naming::shown_folder_name(source);
         path.components()
             .map(|part| match part.as_os_str().to_str() {
                 Some(name) if name == real => std::ffi::OsString::from(&shown),

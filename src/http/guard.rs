@@ -11,7 +11,8 @@ use super::retry::RetryPolicy;
 use super::url::loggable;
 use crate::observability::Metrics;
 use crate::resilience::{
-    HostBreakers, Rejected, ResilienceOptions, SharedClock, SourceLimiter, SourcePermit, host_key,
+    BreakerState, HostBreakers, Rejected, ResilienceOptions, SharedClock, SourceLimiter,
+    SourcePermit, host_key,
 };
 use crate::{Error, ErrorKind, Result};
 
@@ -130,8 +131,11 @@ impl Guards {
         };
         // A permit past the open timeout made the breaker half-open: the gauge says so while
         // that probe is in the air, not only once it ended.
-        if let (Some(metrics), Some((breaker, host))) = (metrics, &breaker) {
-            metrics.set_breaker_state(host, breaker.state());
+        // (Closed is what the gauge already says: no series update on every request.)
+        if let (Some(metrics), Some((breaker, host))) = (metrics, &breaker)
+            && breaker.state() == BreakerState::HalfOpen
+        {
+            metrics.set_breaker_state(host, BreakerState::HalfOpen);
         }
         let on_retry = |err: &Error| {
             if let Some(metrics) = metrics {
